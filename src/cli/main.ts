@@ -1,0 +1,99 @@
+// `beenet classify` and `beenet info`: the runtime from the command line (Node, WebGPU through Dawn or WASM).
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { decodeWav } from '../audio/wav';
+import { BeenetError } from '../errors';
+import { readBee } from '../format/bee';
+import type { ExitCriterion } from '../model/graph';
+import { createNodeRuntime } from '../node';
+import type { ScheduleMode } from '../runtime/exit-policy';
+import type { BackendChoice } from '../runtime/runtime';
+import { describeModel } from './describe';
+
+const USAGE = `Usage:
+  beenet classify <model.bee> <clip.wav...> [--threshold T | --thresholds a,b,c] [--criterion entropy|maxprob]
+                  [--mode readback|gpu|all-exits] [--backend auto|webgpu|wasm|cpu] [--json]
+  beenet info <model.bee> [--json]`;
+
+function fail(message: string): never {
+  throw new BeenetError('BAD_INPUT', message);
+}
+
+function parseThresholds(text: string): number[] {
+  const values = text.split(',').map((s) => Number(s.trim()));
+  if (values.some((v) => !Number.isFinite(v))) fail(`--thresholds must be numbers separated by commas, got '${text}'`);
+  return values;
+}
+
+async function classify(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      threshold: { type: 'string' },
+      thresholds: { type: 'string' },
+      criterion: { type: 'string' },
+      mode: { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [modelPath, ...clips] = positionals;
+  if (!modelPath || clips.length === 0) fail(`classify needs a model and at least one clip\n${USAGE}`);
+  const threshold = values.threshold === undefined ? undefined : Number(values.threshold);
+  if (threshold !== undefined && !Number.isFinite(threshold)) fail(`--threshold must be a number, got '${values.threshold}'`);
+  const options = {
+    threshold,
+    thresholds: values.thresholds === undefined ? undefined : parseThresholds(values.thresholds),
+    criterion: values.criterion as ExitCriterion | undefined,
+    mode: values.mode as ScheduleMode | undefined,
+  };
+  const runtime = await createNodeRuntime({ backend: (values.backend ?? 'auto') as BackendChoice });
+  try {
+    const model = await runtime.load(modelPath);
+    const rows = [];
+    for (const path of clips) {
+      const wav = decodeWav(await readFile(path));
+      const r = await model.classify({ audio: wav.samples, sampleRate: wav.sampleRate }, options);
+      rows.push({ clip: path, ...r, probabilities: Array.from(r.probabilities) });
+      if (!values.json) {
+        console.log(
+          `${path}: ${r.label} (p=${r.maxProb.toFixed(3)}) exit ${r.exit + 1}/${model.plan.stages.length}` +
+            ` entropy ${r.entropy.toFixed(3)} binary ops ${(100 * r.binaryOpsFraction).toFixed(0)}%` +
+            ` ${(r.timings.featuresMs + r.timings.inferenceMs).toFixed(2)} ms`,
+        );
+      }
+    }
+    const info = runtime.info;
+    const adapter = info.adapter ? `${info.adapter.vendor} ${info.adapter.architecture} ${info.adapter.description}`.trim() : 'none';
+    if (values.json) {
+      console.log(JSON.stringify({ backend: info.backend, reason: info.reason, adapter: info.adapter, isFallbackAdapter: info.isFallbackAdapter, results: rows }, null, 2));
+    } else {
+      console.log(`backend: ${info.backend} (${info.reason}); WebGPU adapter: ${adapter}${info.isFallbackAdapter ? ' [software fallback]' : ''}`);
+    }
+  } finally {
+    runtime.dispose();
+  }
+}
+
+async function info(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
+  if (positionals.length !== 1) fail(`info needs one model file\n${USAGE}`);
+  const model = readBee(await readFile(positionals[0]));
+  console.log(values.json ? JSON.stringify(model.description, null, 2) : describeModel(model.description));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'classify') await classify(rest);
+    else if (command === 'info') await info(rest);
+    else if (command === undefined || command === '--help' || command === '-h') console.log(USAGE);
+    else fail(`unknown command '${command}'\n${USAGE}`);
+    return 0;
+  } catch (e) {
+    const code = e instanceof BeenetError ? ` [${e.code}]` : '';
+    console.error(`beenet: ${(e as Error).message ?? String(e)}${code}`);
+    return 1;
+  }
+}

@@ -1,0 +1,41 @@
+// What a backend provides to the scheduler: run one stage (trunk + exit head) for a set of clips.
+import type { ExitCriterion } from '../model/graph';
+
+export type BackendKind = 'webgpu' | 'wasm' | 'cpu';
+
+export interface ExecutorStats {
+  backend: BackendKind;
+  /** Live GPU buffers / bind groups (0 on CPU backends): must stay flat over a long run. */
+  liveBuffers: number;
+  liveBindGroups: number;
+  /** Bytes of device (or WASM) memory held by this model. */
+  bytes: number;
+}
+
+export interface GatedResult {
+  /** Exit index each clip took. */
+  decisions: Uint32Array;
+  /** Exit records of every exit: for exit k, `[n * stride]` floats; rows of clips that never reached it are unspecified. */
+  records: Float32Array[];
+}
+
+export interface StageExecutor {
+  readonly kind: BackendKind;
+  /** Largest batch `setInput` accepts. */
+  readonly maxBatch: number;
+  /** Makes `features` ([n, frames, mels, 1], copied) the current batch. */
+  setInput(features: Float32Array, n: number): Promise<void>;
+  /**
+   * Runs stage `stage` and its exit head for the listed clips (indices into the current batch, each stage
+   * run after the previous one for the same clip) and resolves with their exit records, `stride` floats per
+   * listed clip, in order (docs/layout.md, "Exit result record").
+   */
+  runStage(stage: number, active: Uint32Array): Promise<Float32Array>;
+  /**
+   * Optional: the whole early-exit decision made on the device (all stages in one submission, deeper stages
+   * skipped for exited clips) with one readback at the end.
+   */
+  runGated?(criterion: ExitCriterion, thresholds: readonly number[], n: number): Promise<GatedResult>;
+  stats(): ExecutorStats;
+  dispose(): void;
+}

@@ -1,0 +1,351 @@
+// The WebGPU backend: every buffer, bind group and pipeline made once at load; a stage is one submission of
+// pre-built dispatches over the active-clip list; only the small exit records come back.
+import { BeenetError } from '../errors';
+import { BufferPool } from '../gpu/buffers';
+import type { GpuContext } from '../gpu/device';
+import { encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
+import { bconvDispatch, convRealDispatch } from '../gpu/kernels/conv';
+import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
+import { exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
+import { packDispatch } from '../gpu/kernels/pack';
+import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from '../gpu/kernels/pool';
+import { KernelRegistry } from '../gpu/registry';
+import { precompileAll, type KernelName } from '../gpu/shaders';
+import { wordsFor } from '../layout/bits';
+import type { MapShape } from '../layout/geometry';
+import type { OutputTransform } from '../layout/transform';
+import type { ExitCriterion, ValueName } from '../model/graph';
+import type { ValueInfo } from '../model/shapes';
+import { effectiveThreshold } from './exit-policy';
+import type { ExecutorStats, GatedResult, StageExecutor } from './executor';
+import type { ModelPlan, PlannedLayer, TransformSpec } from './plan';
+
+// GPUBufferUsage values as numbers, so importing this file needs no WebGPU globals.
+const STORAGE_RW = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
+const INDIRECT = 0x100;
+
+/** Pipelines are per device: every model on a device shares one registry. */
+const registries = new WeakMap<GPUDevice, KernelRegistry>();
+
+function registryFor(device: GPUDevice): KernelRegistry {
+  let r = registries.get(device);
+  if (!r) registries.set(device, (r = new KernelRegistry(device)));
+  return r;
+}
+
+function bytesPerClip(info: ValueInfo): number {
+  const s = info.shape;
+  const c = s[s.length - 1];
+  const pixels = s.length === 3 ? s[0] * s[1] : 1;
+  return 4 * pixels * (info.kind === 'bits' ? wordsFor(c) : c);
+}
+
+function mapShape(info: ValueInfo, n: number): MapShape {
+  const s = info.shape;
+  return s.length === 3 ? { n, h: s[0], w: s[1], c: s[2] } : { n, h: 1, w: 1, c: s[0] };
+}
+
+function gpuTransform(t: TransformSpec): GpuTransform {
+  return t.kind === 'threshold' ? { kind: 'threshold' } : { kind: 'affine', activation: t.activation.kind, residual: t.residual !== null };
+}
+
+function channelData(t: TransformSpec, channels: number): Uint32Array {
+  const resolved: OutputTransform = t.kind === 'threshold' ? t : { ...t, residual: null };
+  return transformData(resolved, channels);
+}
+
+/** Kernels a plan needs, so only those are compiled at load. */
+function kernelsOf(plan: ModelPlan): KernelName[] {
+  const names = new Set<KernelName>(['exit_result', 'exit_gate']);
+  for (const s of plan.stages) {
+    for (const l of [...s.layers, ...s.exitLayers]) {
+      const op = l.op.type;
+      if (op === 'maxpool') names.add(l.inputInfo.kind === 'bits' ? 'maxpool_bits' : 'pool_float');
+      else if (op === 'avgpool') names.add('pool_float');
+      else names.add(op);
+    }
+  }
+  return [...names];
+}
+
+interface StageDispatches {
+  /** Trunk, exit head and exit_result dispatches, in order. */
+  dispatches: Dispatch[];
+  /** Index of this stage's first entry in the indirect-args buffer. */
+  firstEntry: number;
+  gate: Dispatch;
+}
+
+export class GpuExecutor implements StageExecutor {
+  readonly kind = 'webgpu' as const;
+  private lost = false;
+  private disposed = false;
+  private n = 0;
+  private readonly stride: number;
+  private readonly unwatch: () => void;
+
+  private constructor(
+    private readonly ctx: GpuContext,
+    private readonly plan: ModelPlan,
+    readonly maxBatch: number,
+    private readonly pool: BufferPool,
+    private readonly values: Map<ValueName, GPUBuffer>,
+    private readonly activeLists: GPUBuffer[],
+    private readonly records: GPUBuffer[],
+    private readonly decisions: GPUBuffer,
+    private readonly args: GPUBuffer,
+    private readonly results: GPUBuffer,
+    private readonly stages: StageDispatches[],
+  ) {
+    this.stride = plan.classes + 3;
+    this.unwatch = ctx.onLost(() => {
+      this.lost = true;
+    });
+  }
+
+  /** Uploads the model, allocates every buffer for `maxBatch` clips, compiles the pipelines it uses. */
+  static async create(ctx: GpuContext, plan: ModelPlan, options: { maxBatch: number }): Promise<GpuExecutor> {
+    const device = ctx.device;
+    const maxBatch = options.maxBatch;
+    const reg = registryFor(device);
+    const pool = new BufferPool(device);
+    const limit = device.limits.maxStorageBufferBindingSize;
+    device.pushErrorScope('out-of-memory');
+    device.pushErrorScope('validation');
+    try {
+      const compiled = precompileAll(reg, kernelsOf(plan));
+      const values = new Map<ValueName, GPUBuffer>();
+      for (const [name, info] of plan.values) {
+        const bytes = bytesPerClip(info) * maxBatch;
+        if (bytes > limit) {
+          throw new BeenetError('LIMIT_EXCEEDED', `value '${name}' needs ${bytes} bytes for ${maxBatch} clips; the adapter's maxStorageBufferBindingSize is ${limit} (lower maxBatch)`);
+        }
+        values.set(name, pool.acquire(bytes, STORAGE_RW, name));
+      }
+      const stride = plan.classes + 3;
+      const S = plan.stages.length;
+      const activeLists = Array.from({ length: S + 1 }, (_, k) => pool.acquire(4 * maxBatch, STORAGE_RW, `active ${k}`));
+      const records = plan.stages.map((_, k) => pool.acquire(4 * stride * maxBatch, STORAGE_RW, `exit records ${k}`));
+      const decisions = pool.acquire(4 * maxBatch, STORAGE_RW, 'decisions');
+      const results = pool.acquire(4 * (maxBatch + S * stride * maxBatch), STORAGE_RW, 'gated results');
+      await compiled;
+
+      const stageDispatches: { dispatches: Dispatch[]; firstEntry: number }[] = [];
+      let entries = 0;
+      for (const stage of plan.stages) {
+        const active = activeLists[stage.index];
+        const dispatches: Dispatch[] = [];
+        for (const l of [...stage.layers, ...stage.exitLayers]) {
+          dispatches.push(await layerDispatch(reg, pool, l, values, active, maxBatch));
+        }
+        dispatches.push(
+          await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
+            logits: values.get(stage.logits)!,
+            active,
+            records: records[stage.index],
+          }),
+        );
+        stageDispatches.push({ dispatches, firstEntry: entries });
+        entries += dispatches.length;
+      }
+      const args = pool.acquire(Math.max(16, 12 * entries), INDIRECT | STORAGE_RW, 'indirect args');
+      const stages: StageDispatches[] = [];
+      for (let k = 0; k < S; k++) {
+        const next = stageDispatches[k + 1];
+        const gate = await exitGateDispatch(
+          reg,
+          pool,
+          {
+            n: maxBatch,
+            classes: plan.classes,
+            exitIndex: k,
+            criterion: 'entropy',
+            threshold: 0,
+            isLast: k === S - 1,
+            countSlot: stageDispatches[k].firstEntry * 3 + 2,
+            first: next ? next.firstEntry : 0,
+            count: next ? next.dispatches.length : 0,
+          },
+          { records: records[k], activeIn: activeLists[k], activeOut: activeLists[k + 1], decisions, args },
+        );
+        stages.push({ ...stageDispatches[k], gate });
+      }
+      const oom = await device.popErrorScope();
+      const validation = await device.popErrorScope();
+      const error = validation ?? oom;
+      if (error) throw new BeenetError(oom ? 'LIMIT_EXCEEDED' : 'KERNEL_BINDING', `model upload failed on the GPU: ${error.message}`);
+      return new GpuExecutor(ctx, plan, maxBatch, pool, values, activeLists, records, decisions, args, results, stages);
+    } catch (e) {
+      await device.popErrorScope().catch(() => null);
+      await device.popErrorScope().catch(() => null);
+      pool.destroy();
+      throw e;
+    }
+  }
+
+  async setInput(features: Float32Array, n: number): Promise<void> {
+    this.check();
+    if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) throw new BeenetError('BAD_INPUT', `batch of ${n} clips; this model takes 1 to ${this.maxBatch} per submission`);
+    if (features.length !== n * this.plan.inputElements) {
+      throw new BeenetError('BAD_INPUT', `features hold ${features.length} values, expected ${n} x ${this.plan.inputElements}`);
+    }
+    this.pool.write(this.values.get('input')!, 0, features);
+    this.n = n;
+  }
+
+  async runStage(stage: number, active: Uint32Array): Promise<Float32Array> {
+    this.check();
+    const s = this.stages[stage];
+    if (!s) throw new BeenetError('BAD_INPUT', `stage ${stage} does not exist`);
+    for (const clip of active) if (clip >= this.n) throw new BeenetError('BAD_INPUT', `clip ${clip} is not in the current batch of ${this.n}`);
+    if (active.length === 0) return new Float32Array(0);
+    return this.guard(async () => {
+      this.pool.write(this.activeLists[stage], 0, active);
+      const encoder = this.ctx.device.createCommandEncoder({ label: `stage ${stage}` });
+      const pass = encoder.beginComputePass();
+      for (const d of s.dispatches) {
+        encodeDispatch(pass, { ...d, workgroups: [d.workgroups[0], d.workgroups[1], active.length] });
+      }
+      pass.end();
+      this.ctx.device.queue.submit([encoder.finish()]);
+      let rows = 0;
+      for (const clip of active) rows = Math.max(rows, clip + 1);
+      const all = new Float32Array(await this.pool.read(this.records[stage], 0, rows * this.stride * 4));
+      const out = new Float32Array(active.length * this.stride);
+      active.forEach((clip, i) => out.set(all.subarray(clip * this.stride, (clip + 1) * this.stride), i * this.stride));
+      return out;
+    });
+  }
+
+  /** All stages in one submission; the exit_gate kernel after each exit decides and sizes the next stage. */
+  async runGated(criterion: ExitCriterion, thresholds: readonly number[], n: number): Promise<GatedResult> {
+    this.check();
+    if (n !== this.n) throw new BeenetError('BAD_INPUT', `runGated for ${n} clips, but the current batch has ${this.n}`);
+    return this.guard(async () => {
+      const device = this.ctx.device;
+      const S = this.stages.length;
+      // Indirect args: x, y as built; z = n for stage 0, filled in by the gates for the others.
+      const argWords = new Uint32Array(this.args.size / 4);
+      for (const [k, s] of this.stages.entries()) {
+        s.dispatches.forEach((d, i) => argWords.set([d.workgroups[0], d.workgroups[1], k === 0 ? n : 0], 3 * (s.firstEntry + i)));
+      }
+      this.pool.write(this.args, 0, argWords);
+      this.pool.write(this.activeLists[0], 0, Uint32Array.from({ length: n }, (_, i) => i));
+      this.stages.forEach((s, k) => {
+        this.pool.write(s.gate.uniform, 4, Uint32Array.of(criterion === 'entropy' ? 0 : 1, f32Bits(effectiveThreshold(criterion, thresholds[k]))));
+      });
+      const encoder = device.createCommandEncoder({ label: 'gated run' });
+      const pass = encoder.beginComputePass();
+      for (const s of this.stages) {
+        s.dispatches.forEach((d, i) => encodeDispatch(pass, d, { buffer: this.args, offset: 12 * (s.firstEntry + i) }));
+        encodeDispatch(pass, s.gate);
+      }
+      pass.end();
+      // One readback: decisions, then every exit's records, gathered into one buffer.
+      const recordBytes = this.stride * n * 4;
+      encoder.copyBufferToBuffer(this.decisions, 0, this.results, 0, 4 * n);
+      for (let k = 0; k < S; k++) encoder.copyBufferToBuffer(this.records[k], 0, this.results, 4 * n + k * recordBytes, recordBytes);
+      device.queue.submit([encoder.finish()]);
+      const bytes = await this.pool.read(this.results, 0, 4 * n + S * recordBytes);
+      const decisions = new Uint32Array(bytes, 0, n).slice();
+      const records = Array.from({ length: S }, (_, k) => new Float32Array(bytes, 4 * n + k * recordBytes, this.stride * n).slice());
+      return { decisions, records };
+    });
+  }
+
+  stats(): ExecutorStats {
+    const s = this.pool.stats();
+    return {
+      backend: 'webgpu',
+      liveBuffers: s.buffers + s.stagingBuffers,
+      liveBindGroups: this.disposed ? 0 : this.stages.reduce((a, st) => a + st.dispatches.length + 1, 0),
+      bytes: s.bytes,
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.unwatch();
+    this.pool.destroy();
+  }
+
+  private check(): void {
+    if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed');
+    if (this.lost) throw new BeenetError('DEVICE_LOST', 'the GPU device was lost');
+  }
+
+  /** Turns failures caused by a lost device into DEVICE_LOST, so the model can rebuild and retry. */
+  private async guard<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (e) {
+      if (this.lost) throw new BeenetError('DEVICE_LOST', `the GPU device was lost: ${(e as Error).message}`, { cause: e });
+      // A map failure with no loss reported yet: give the lost promise a moment to settle.
+      const lost = await Promise.race([this.ctx.lost.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 50))]);
+      if (lost) throw new BeenetError('DEVICE_LOST', `the GPU device was lost: ${(e as Error).message}`, { cause: e });
+      throw e;
+    }
+  }
+}
+
+/** The dispatch of one planned layer, bound to the value buffers and the stage's active list. */
+async function layerDispatch(
+  reg: KernelRegistry,
+  pool: BufferPool,
+  l: PlannedLayer,
+  values: Map<ValueName, GPUBuffer>,
+  active: GPUBuffer,
+  n: number,
+): Promise<Dispatch> {
+  const input = values.get(l.input)!;
+  const output = values.get(l.output)!;
+  const shape = mapShape(l.inputInfo, n);
+  const op = l.op;
+  const upload = (data: ArrayBufferView, what: string): GPUBuffer => pool.upload(data, 0, `${l.label} ${what}`);
+  switch (op.type) {
+    case 'conv_real':
+    case 'bconv': {
+      const t = op.transform;
+      const buffers = {
+        input,
+        weights: upload(op.weights, 'weights'),
+        params: upload(channelData(t, op.geometry.outChannels), 'params'),
+        residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
+        active,
+        output,
+      };
+      const make = op.type === 'bconv' ? bconvDispatch : convRealDispatch;
+      return make(reg, pool, shape, op.geometry, gpuTransform(t), buffers);
+    }
+    case 'pack':
+      return packDispatch(reg, pool, shape, { input, params: upload(channelData(op.transform, shape.c), 'params'), active, output });
+    case 'maxpool':
+      return l.inputInfo.kind === 'bits'
+        ? maxpoolBitsDispatch(reg, pool, shape, op.window, { input, active, output })
+        : poolFloatDispatch(reg, pool, shape, op.window, 'max', { input, active, output });
+    case 'avgpool':
+      return poolFloatDispatch(reg, pool, shape, op.window, 'avg', { input, active, output });
+    case 'gap':
+      return gapDispatch(reg, pool, shape, l.inputInfo.kind, { input, active, output });
+    case 'dense':
+      return denseDispatch(reg, pool, { n, inFeatures: op.inFeatures, outFeatures: op.outFeatures }, {
+        input,
+        weights: upload(op.weights, 'weights'),
+        bias: upload(op.bias, 'bias'),
+        active,
+        output,
+      });
+    case 'bdense': {
+      const t = op.transform;
+      return bdenseDispatch(reg, pool, { n, inFeatures: op.inFeatures, outFeatures: op.outFeatures }, gpuTransform(t), {
+        input,
+        weights: upload(op.weights, 'weights'),
+        params: upload(channelData(t, op.outFeatures), 'params'),
+        residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
+        active,
+        output,
+      });
+    }
+  }
+}

@@ -1,0 +1,256 @@
+// A loaded model: features in, early-exit classification out, on whichever backend the runtime chose.
+import { audioToFeatures, type BandNormalization } from '../audio/frontend';
+import { summarizeLogits } from '../cpu/exit-result';
+import { BeenetError } from '../errors';
+import type { BeeModel } from '../format/bee';
+import type { ModelDescription } from '../model/graph';
+import type { BackendKind, ExecutorStats, StageExecutor } from './executor';
+import { resolvePolicy, type ExitOptions, type ScheduleMode } from './exit-policy';
+import type { ModelPlan } from './plan';
+import { runSchedule } from './scheduler';
+
+/** Raw mono audio at any supported rate, or features already computed with the model's front end. */
+export type ClassifyInput = { audio: Float32Array; sampleRate: number } | { features: Float32Array };
+
+export interface ExitReport {
+  exit: number;
+  label: string;
+  classIndex: number;
+  entropy: number;
+  maxProb: number;
+}
+
+export interface ClassifyResult {
+  label: string;
+  classIndex: number;
+  /** Softmax probabilities of the exit taken. */
+  probabilities: Float32Array;
+  /** Exit taken (0-based). */
+  exit: number;
+  entropy: number;
+  maxProb: number;
+  /** Blocks of the backbone that ran for this clip. */
+  blocksRun: number;
+  /** Fraction of the full model's binary / float operations this clip used (exit heads on the way included). */
+  binaryOpsFraction: number;
+  floatOpsFraction: number;
+  /** Every exit evaluated for this clip, in order (all of them in 'all-exits' mode). */
+  exits: ExitReport[];
+  mode: ScheduleMode;
+  backend: BackendKind;
+  timings: {
+    /** Front end (resampling + log-mel) for this clip. */
+    featuresMs: number;
+    /** Inference of the whole call (a batch shares it). */
+    inferenceMs: number;
+  };
+}
+
+export interface ModelStats extends ExecutorStats {
+  calls: number;
+  clips: number;
+  /** Calls waiting in the queue. */
+  pending: number;
+  deviceRecoveries: number;
+}
+
+export type ExecutorFactory = () => Promise<StageExecutor>;
+
+const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export class BeenetModel {
+  readonly description: ModelDescription;
+  readonly labels: readonly string[];
+  private executor: StageExecutor | null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private disposed = false;
+  private readonly norm: BandNormalization | undefined;
+  private counters = { calls: 0, clips: 0, pending: 0, deviceRecoveries: 0 };
+
+  /** Use `Runtime.load`. */
+  constructor(
+    private readonly model: BeeModel,
+    readonly plan: ModelPlan,
+    executor: StageExecutor,
+    private readonly createExecutor: ExecutorFactory,
+  ) {
+    this.description = model.description;
+    this.labels = model.description.labels;
+    this.executor = executor;
+    const n = model.description.frontend.normalization;
+    if (n) {
+      this.norm = {
+        mean: model.tensors.get(n.mean)!.data as Float32Array,
+        std: model.tensors.get(n.std)!.data as Float32Array,
+      };
+    }
+  }
+
+  get backend(): BackendKind {
+    return this.live().kind;
+  }
+
+  /** Log-mel features [frames, melBands] for one clip of audio, with the model's front end. */
+  features(audio: Float32Array, sampleRate: number): Float32Array {
+    return audioToFeatures(audio, sampleRate, this.description.frontend, this.norm);
+  }
+
+  async classify(input: ClassifyInput, options?: ExitOptions): Promise<ClassifyResult> {
+    const [r] = await this.classifyBatch([input], options);
+    return r;
+  }
+
+  /**
+   * Classifies clips together: clips that exit leave the batch, deeper stages run only for the rest. Each
+   * clip's result is the one it gets alone. Calls on one model are queued, never interleaved.
+   */
+  classifyBatch(inputs: readonly ClassifyInput[], options?: ExitOptions): Promise<ClassifyResult[]> {
+    if (this.disposed) return Promise.reject(new BeenetError('DISPOSED', 'the model was disposed'));
+    // Validate and compute features before queueing, so a bad input fails fast and nothing is half-run.
+    let policy;
+    let prepared;
+    try {
+      if (!Array.isArray(inputs) || inputs.length === 0) throw new BeenetError('BAD_INPUT', 'classifyBatch needs at least one input');
+      policy = resolvePolicy(this.description.exitPolicy, this.plan.stages.length, options);
+      prepared = inputs.map((input, i) => this.prepare(input, i));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const { features, featuresMs } = this.stack(prepared);
+    const resolved = policy;
+    this.counters.pending++;
+    const run = this.queue.then(async () => {
+      this.counters.pending--;
+      if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
+      return this.runWithRecovery(features, inputs.length, resolved, featuresMs);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  stats(): ModelStats {
+    const base = this.executor?.stats() ?? { backend: 'cpu' as const, liveBuffers: 0, liveBindGroups: 0, bytes: 0 };
+    return { ...base, ...this.counters };
+  }
+
+  /** Frees every device resource; queued calls reject with DISPOSED. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.executor?.dispose();
+    this.executor = null;
+  }
+
+  private live(): StageExecutor {
+    if (this.disposed || !this.executor) throw new BeenetError('DISPOSED', 'the model was disposed');
+    return this.executor;
+  }
+
+  private prepare(input: ClassifyInput, index: number): { features: Float32Array; ms: number } {
+    const t0 = now();
+    if (input === null || typeof input !== 'object') throw new BeenetError('BAD_INPUT', `input ${index}: expected { audio, sampleRate } or { features }`);
+    if ('features' in input) {
+      const f = input.features;
+      if (!(f instanceof Float32Array)) throw new BeenetError('BAD_INPUT', `input ${index}: features must be a Float32Array`);
+      if (f.length !== this.plan.inputElements) {
+        const [h, w] = this.plan.inputShape;
+        throw new BeenetError('BAD_INPUT', `input ${index}: features have ${f.length} values, the model takes ${h} x ${w} = ${this.plan.inputElements}`);
+      }
+      for (let i = 0; i < f.length; i++) {
+        if (!Number.isFinite(f[i])) throw new BeenetError('BAD_INPUT', `input ${index}: feature ${i} is ${f[i]}`);
+      }
+      return { features: f, ms: now() - t0 };
+    }
+    if (!('audio' in input)) throw new BeenetError('BAD_INPUT', `input ${index}: expected { audio, sampleRate } or { features }`);
+    const features = this.features(input.audio, input.sampleRate);
+    return { features, ms: now() - t0 };
+  }
+
+  private stack(prepared: { features: Float32Array; ms: number }[]): { features: Float32Array; featuresMs: number[] } {
+    const size = this.plan.inputElements;
+    const features = new Float32Array(prepared.length * size);
+    prepared.forEach((p, i) => features.set(p.features, i * size));
+    return { features, featuresMs: prepared.map((p) => p.ms) };
+  }
+
+  private async runWithRecovery(
+    features: Float32Array,
+    n: number,
+    policy: ReturnType<typeof resolvePolicy>,
+    featuresMs: number[],
+  ): Promise<ClassifyResult[]> {
+    try {
+      return await this.runChunks(features, n, policy, featuresMs);
+    } catch (e) {
+      if (!(e instanceof BeenetError && e.code === 'DEVICE_LOST') || this.disposed) throw e;
+      // The device went away (driver reset, destroy()): rebuild everything from the loaded model and retry once.
+      this.executor?.dispose();
+      this.executor = null;
+      this.executor = await this.createExecutor();
+      this.counters.deviceRecoveries++;
+      if (this.disposed) {
+        this.executor.dispose();
+        throw new BeenetError('DISPOSED', 'the model was disposed during device recovery');
+      }
+      return this.runChunks(features, n, policy, featuresMs);
+    }
+  }
+
+  private async runChunks(
+    features: Float32Array,
+    n: number,
+    policy: ReturnType<typeof resolvePolicy>,
+    featuresMs: number[],
+  ): Promise<ClassifyResult[]> {
+    const executor = this.live();
+    const size = this.plan.inputElements;
+    const results: ClassifyResult[] = [];
+    for (let start = 0; start < n; start += executor.maxBatch) {
+      const count = Math.min(executor.maxBatch, n - start);
+      const t0 = now();
+      await executor.setInput(features.subarray(start * size, (start + count) * size), count);
+      const outcomes = await runSchedule(executor, this.plan.stages.length, this.plan.classes, count, policy);
+      const inferenceMs = now() - t0;
+      this.counters.calls++;
+      this.counters.clips += count;
+      outcomes.forEach((o, i) => results.push(this.result(o.exit, o.records, policy.mode, featuresMs[start + i], inferenceMs)));
+    }
+    return results;
+  }
+
+  private result(
+    exit: number,
+    records: (Float32Array | null)[],
+    mode: ScheduleMode,
+    featuresMs: number,
+    inferenceMs: number,
+  ): ClassifyResult {
+    const classes = this.plan.classes;
+    const exits: ExitReport[] = [];
+    records.forEach((r, k) => {
+      if (!r) return;
+      const classIndex = r[classes + 2];
+      exits.push({ exit: k, label: this.labels[classIndex], classIndex, entropy: r[classes], maxProb: r[classes + 1] });
+    });
+    const record = records[exit]!;
+    const summary = summarizeLogits(record.subarray(0, classes));
+    const classIndex = record[classes + 2];
+    const used = this.plan.stages[exit].cumulativeOps;
+    const total = this.plan.totalOps;
+    return {
+      label: this.labels[classIndex],
+      classIndex,
+      probabilities: summary.probs,
+      exit,
+      entropy: record[classes],
+      maxProb: record[classes + 1],
+      blocksRun: this.description.graph.exits[exit].after + 1,
+      binaryOpsFraction: total.binaryOps > 0 ? used.binaryOps / total.binaryOps : 1,
+      floatOpsFraction: total.floatOps > 0 ? used.floatOps / total.floatOps : 1,
+      exits,
+      mode,
+      backend: this.live().kind,
+      timings: { featuresMs, inferenceMs },
+    };
+  }
+}
