@@ -192,7 +192,14 @@ export class BeenetModel {
         this.executor.dispose();
         throw new BeenetError('DISPOSED', 'the model was disposed during device recovery');
       }
-      return this.runChunks(features, n, policy, featuresMs);
+      try {
+        return await this.runChunks(features, n, policy, featuresMs);
+      } catch (again) {
+        if (again instanceof BeenetError && again.code === 'DEVICE_LOST') {
+          throw new BeenetError('DEVICE_LOST', `the GPU device was lost again after recovery: ${again.message}`, { cause: again });
+        }
+        throw again;
+      }
     }
   }
 
