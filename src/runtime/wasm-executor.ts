@@ -1,0 +1,187 @@
+// The WebAssembly SIMD backend: the CPU executor's semantics (src/runtime/cpu-executor.ts) on the kernels in
+// wasm/assembly, one clip at a time. Parameters are copied into WASM memory once at construction; every value
+// gets fixed storage, so runStage allocates nothing.
+//
+// Storage: a value read by a later stage than the one producing it (the input, a block's output feeding the
+// next block or a later residual) lives once per clip of the batch; every other value (inside one stage, or
+// private to an exit head) is produced and consumed while one clip runs, so one copy serves all clips.
+import { exitRecordStride, exitResultCpu } from '../cpu/exit-result';
+import { BeenetError } from '../errors';
+import type { ValueName } from '../model/graph';
+import { prepareOp, tensorBytes, tensorInfo, type PreparedOp } from '../wasm/layers';
+import { createKernels, createKernelsSync, type WasmKernels } from '../wasm/module';
+import type { ExecutorStats, StageExecutor } from './executor';
+import type { ModelPlan, PlannedLayer } from './plan';
+
+export interface WasmExecutorOptions {
+  /** Largest batch `setInput` accepts (per-clip storage grows on demand up to it). Default 4096. */
+  maxBatch?: number;
+  /** A kernels instance to own (its memory becomes this executor's); by default a fresh one. */
+  kernels?: WasmKernels;
+}
+
+interface Slot {
+  bytes: number;
+  /** Index of the stage producing it (-1: the input). */
+  stage: number;
+  perClip: boolean;
+  /** Byte address (shared) or offset inside a clip's block (per clip); set after the walk. */
+  at: number;
+}
+
+interface Step {
+  label: string;
+  op: PreparedOp;
+  input: Slot;
+  output: Slot;
+  residual: Slot | null;
+}
+
+interface StageSteps {
+  steps: Step[];
+  logits: Slot;
+}
+
+const DEFAULT_MAX_BATCH = 4096;
+
+export class WasmExecutor implements StageExecutor {
+  readonly kind = 'wasm' as const;
+  readonly maxBatch: number;
+  private readonly k: WasmKernels;
+  private readonly stages: StageSteps[];
+  private readonly inputSlot: Slot;
+  private readonly scratch: number;
+  /** Arena mark where the per-clip block begins (reallocated when a larger batch arrives). */
+  private readonly clipsMark: number;
+  private clipBytes = 0;
+  private clipsBase = 0;
+  private capacity = 0;
+  private batch = 0;
+  private disposed = false;
+
+  /** Async construction: compiles the module without blocking (required on a browser's main thread). */
+  static async create(plan: ModelPlan, options: WasmExecutorOptions = {}): Promise<WasmExecutor> {
+    const kernels = options.kernels ?? (await createKernels());
+    return new WasmExecutor(plan, { ...options, kernels });
+  }
+
+  constructor(private readonly plan: ModelPlan, options: WasmExecutorOptions = {}) {
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(this.maxBatch) || this.maxBatch < 1) {
+      throw new BeenetError('BAD_INPUT', `maxBatch must be a positive integer, got ${this.maxBatch}`);
+    }
+    const k = (this.k = options.kernels ?? createKernelsSync());
+    this.inputSlot = { bytes: plan.inputElements * 4, stage: -1, perClip: true, at: 0 };
+    const trunk = new Map<ValueName, Slot>([['input', this.inputSlot]]);
+    const all: Slot[] = [];
+    let scratchBytes = 0;
+    const lookup = (scope: Map<ValueName, Slot>, name: ValueName, l: PlannedLayer): Slot => {
+      const s = scope.get(name);
+      if (!s) throw new BeenetError('MODEL_FORMAT', `${l.label}: value '${name}' is not defined before it is read`);
+      return s;
+    };
+    const step = (l: PlannedLayer, stage: number, scope: Map<ValueName, Slot>): Step => {
+      const op = prepareOp(k, l.op, tensorInfo(l.inputInfo));
+      scratchBytes = Math.max(scratchBytes, op.scratchBytes);
+      const input = lookup(scope, l.input, l);
+      const t = 'transform' in l.op ? l.op.transform : null;
+      const residual = t && t.kind === 'affine' && t.residual !== null ? lookup(scope, t.residual, l) : null;
+      // A value read by a later stage must survive the other clips' runs of this stage.
+      for (const r of [input, residual]) if (r && r.stage < stage) r.perClip = true;
+      const output: Slot = { bytes: tensorBytes(op.output), stage, perClip: false, at: 0 };
+      all.push(output);
+      scope.set(l.output, output);
+      return { label: l.label, op, input, output, residual };
+    };
+    this.stages = plan.stages.map((s, index) => {
+      const steps = s.layers.map((l) => step(l, index, trunk));
+      const head = new Map(trunk);
+      for (const l of s.exitLayers) steps.push(step(l, index, head));
+      const logits = head.get(s.logits);
+      if (!logits) throw new BeenetError('MODEL_FORMAT', `exit ${index}: logits '${s.logits}' is not produced`);
+      return { steps, logits };
+    });
+    for (const s of all) {
+      if (s.perClip) {
+        s.at = this.clipBytes;
+        this.clipBytes += align16(s.bytes + 16);
+      } else {
+        s.at = k.alloc(s.bytes);
+      }
+    }
+    this.inputSlot.at = this.clipBytes;
+    this.clipBytes += align16(this.inputSlot.bytes + 16);
+    this.scratch = k.alloc(scratchBytes);
+    this.clipsMark = k.mark;
+  }
+
+  /** Ensures per-clip storage for `n` clips; only grows. */
+  private reserve(n: number): void {
+    if (n <= this.capacity) return;
+    const capacity = Math.min(this.maxBatch, Math.max(n, this.capacity * 2));
+    this.k.release(this.clipsMark);
+    this.clipsBase = this.k.alloc(capacity * this.clipBytes);
+    this.capacity = capacity;
+  }
+
+  private addr(s: Slot, clip: number): number {
+    return s.perClip ? this.clipsBase + clip * this.clipBytes + s.at : s.at;
+  }
+
+  private live(): void {
+    if (this.disposed) throw new BeenetError('DISPOSED', 'the wasm executor was disposed');
+  }
+
+  async setInput(features: Float32Array, n: number): Promise<void> {
+    this.live();
+    const size = this.plan.inputElements;
+    if (!Number.isInteger(n) || n < 0 || n > this.maxBatch) {
+      throw new BeenetError('BAD_INPUT', `batch of ${n} clips: the wasm executor takes 0 to ${this.maxBatch}`);
+    }
+    if (features.length < n * size) {
+      throw new BeenetError('BAD_INPUT', `features hold ${features.length} floats, ${n} clips need ${n * size}`);
+    }
+    this.reserve(n);
+    const f32 = this.k.f32;
+    for (let i = 0; i < n; i++) f32.set(features.subarray(i * size, (i + 1) * size), this.addr(this.inputSlot, i) >>> 2);
+    this.batch = n;
+  }
+
+  async runStage(stage: number, active: Uint32Array): Promise<Float32Array> {
+    this.live();
+    const s = this.stages[stage];
+    if (!s) throw new BeenetError('BAD_INPUT', `stage ${stage} does not exist (the model has ${this.stages.length})`);
+    const classes = this.plan.classes;
+    const stride = exitRecordStride(classes);
+    const out = new Float32Array(active.length * stride);
+    for (let row = 0; row < active.length; row++) {
+      const clip = active[row];
+      if (clip >= this.batch) throw new BeenetError('BAD_INPUT', `clip ${clip} is not in the current batch of ${this.batch}`);
+      for (const st of s.steps) {
+        st.op.run(
+          this.addr(st.input, clip),
+          this.addr(st.output, clip),
+          st.residual ? this.addr(st.residual, clip) : 0,
+          this.scratch,
+        );
+      }
+      // The record is tiny: computed with the twin's code so exp/log match the CPU backend exactly.
+      const at = this.addr(s.logits, clip) >>> 2;
+      out.set(exitResultCpu(this.k.f32.subarray(at, at + classes), 1, classes), row * stride);
+    }
+    return out;
+  }
+
+  stats(): ExecutorStats {
+    return { backend: 'wasm', liveBuffers: 0, liveBindGroups: 0, bytes: this.disposed ? 0 : this.k.bytes };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.batch = 0;
+  }
+}
+
+function align16(n: number): number {
+  return Math.ceil(n / 16) * 16;
+}

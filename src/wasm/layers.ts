@@ -1,0 +1,259 @@
+// Planned layers prepared for the WASM kernels: parameters reorganised and copied into the kernels' memory
+// once, then `run` on byte addresses of one clip's tensors (no allocation per call).
+import { BeenetError } from '../errors';
+import { wordsFor } from '../layout/bits';
+import { convOutput, poolOutput, type MapShape } from '../layout/geometry';
+import { activationCode, type ThresholdParams } from '../layout/transform';
+import type { ValueInfo } from '../model/shapes';
+import type { PlannedOp, TransformSpec } from '../runtime/plan';
+import type { WasmKernels } from './module';
+
+/** One clip's tensor description: a map [h, w, c] (vectors are 1 x 1 x c). */
+export interface TensorInfo {
+  kind: 'float' | 'bits';
+  shape: MapShape;
+}
+
+export function tensorInfo(v: ValueInfo): TensorInfo {
+  const s = v.shape;
+  return { kind: v.kind, shape: s.length === 3 ? { n: 1, h: s[0], w: s[1], c: s[2] } : { n: 1, h: 1, w: 1, c: s[0] } };
+}
+
+/** Bytes of one clip of a value. */
+export function tensorBytes(t: TensorInfo): number {
+  const pixels = t.shape.h * t.shape.w;
+  return 4 * pixels * (t.kind === 'bits' ? wordsFor(t.shape.c) : t.shape.c);
+}
+
+export interface PreparedOp {
+  /** Scratch bytes `run` needs. */
+  readonly scratchBytes: number;
+  readonly output: TensorInfo;
+  /** Whether `run` reads a residual. */
+  readonly hasResidual: boolean;
+  /** Runs one clip: input at `x`, output to `out`, the residual (or 0) at `residual`, scratch at `scratch`. */
+  run(x: number, out: number, residual: number, scratch: number): void;
+}
+
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+/** Pads a per-channel array with zeros to `size` entries, in the same element type. */
+function padded<T extends Float32Array | Int32Array | Uint32Array>(a: T, size: number, ctor: new (n: number) => T): T {
+  const out = new ctor(size);
+  out.set(a.subarray(0, Math.min(a.length, size)));
+  return out;
+}
+
+// Word offsets of the transform block (wasm/assembly/transform.ts).
+const T_WORDS = 10;
+const T_RESIDUAL = 5;
+
+/** Writes a transform block for `channels` outputs; `floatAcc` when the accumulators are f32. */
+function prepareTransform(k: WasmKernels, t: TransformSpec | ThresholdParams, channels: number, floatAcc: boolean): number {
+  const size = roundUp(channels, 8);
+  const block = new Int32Array(T_WORDS);
+  const f32 = (a: Float32Array): number => k.put(padded(a, size, Float32Array));
+  if (t.kind === 'threshold') {
+    if ((t.threshold instanceof Float32Array) !== floatAcc) {
+      throw new BeenetError('KERNEL_BINDING', `threshold dtype ${t.threshold.constructor.name} does not match a ${floatAcc ? 'float' : 'integer'} accumulator`);
+    }
+    block[0] = floatAcc ? 1 : 0;
+    block[1] = t.threshold instanceof Float32Array ? f32(t.threshold) : k.put(padded(t.threshold, size, Int32Array));
+    const mask = new Int32Array(size);
+    for (let c = 0; c < channels; c++) mask[c] = t.flip[c] ? -1 : 0;
+    block[2] = k.put(mask);
+  } else {
+    block[0] = floatAcc ? 3 : 2;
+    block[3] = f32(t.mul);
+    block[4] = f32(t.add);
+    const a = t.activation;
+    block[6] = activationCode(a);
+    if (a.kind === 'prelu') block[7] = f32(a.slope);
+    if (a.kind === 'rprelu') {
+      block[7] = f32(a.slope);
+      block[8] = f32(a.shiftIn);
+      block[9] = f32(a.shiftOut);
+    }
+  }
+  return k.put(block);
+}
+
+function hasResidual(t: TransformSpec): boolean {
+  return t.kind === 'affine' && t.residual !== null;
+}
+
+function setResidual(k: WasmKernels, tp: number, residual: number): void {
+  k.i32[(tp >>> 2) + T_RESIDUAL] = residual;
+}
+
+function bits(shape: MapShape): TensorInfo {
+  return { kind: 'bits', shape };
+}
+
+function floats(shape: MapShape): TensorInfo {
+  return { kind: 'float', shape };
+}
+
+/** Reorganises OHWI packed weights [o][l] to [l][opad] (output channels innermost, zero-padded). */
+function bconvWeights(weights: Uint32Array, o: number, l: number): { data: Uint32Array; opad: number; scratchWords: number } {
+  const opad = roundUp(o, 8);
+  if (weights.length < o * l) throw new BeenetError('KERNEL_BINDING', `binary weights hold ${weights.length} words, need ${o * l}`);
+  const data = new Uint32Array(l * opad);
+  for (let r = 0; r < o; r++) {
+    for (let t = 0; t < l; t++) data[t * opad + r] = weights[r * l + t];
+  }
+  return { data, opad, scratchWords: roundUp(l, 4) };
+}
+
+/** Reorganises OHWI float weights to [opad / 8][kh][kw][cin][8]. */
+function convWeights(weights: Float32Array, o: number, taps: number, cin: number): { data: Float32Array; opad: number } {
+  const opad = roundUp(o, 8);
+  if (weights.length < o * taps * cin) throw new BeenetError('KERNEL_BINDING', `conv weights hold ${weights.length} floats, need ${o * taps * cin}`);
+  const data = new Float32Array(opad * taps * cin);
+  for (let oc = 0; oc < o; oc++) {
+    const base = (oc >> 3) * taps * cin * 8 + (oc & 7);
+    for (let i = 0; i < taps * cin; i++) data[base + i * 8] = weights[oc * taps * cin + i];
+  }
+  return { data, opad };
+}
+
+/** Prepares one planned op for an input of `input`; parameters go into `k`'s arena. */
+export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): PreparedOp {
+  const e = k.exports;
+  const s = input.shape;
+  switch (op.type) {
+    case 'bconv': {
+      const g = op.geometry;
+      const { shape: os, padTop, padLeft } = convOutput(s, g);
+      const [kh, kw] = g.kernel;
+      const { data, opad, scratchWords } = bconvWeights(op.weights, g.outChannels, kh * kw * wordsFor(s.c));
+      const wt = k.put(data);
+      const tp = prepareTransform(k, op.transform, os.c, false);
+      const output = op.transform.kind === 'threshold' ? bits(os) : floats(os);
+      return {
+        scratchBytes: 4 * (scratchWords + os.w * opad) + 32,
+        output,
+        hasResidual: hasResidual(op.transform),
+        run(x, out, residual, scratch) {
+          setResidual(k, tp, residual);
+          e.bconv(x, s.h, s.w, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, os.h, os.w, tp, out, align16(scratch));
+        },
+      };
+    }
+    case 'bdense': {
+      // A 1 x 1 binary convolution of one pixel holding inFeatures channels (as the twin reads it).
+      const c = op.inFeatures;
+      const { data, opad, scratchWords } = bconvWeights(op.weights, op.outFeatures, wordsFor(c));
+      const wt = k.put(data);
+      const tp = prepareTransform(k, op.transform, op.outFeatures, false);
+      const os: MapShape = { n: 1, h: 1, w: 1, c: op.outFeatures };
+      return {
+        scratchBytes: 4 * (scratchWords + opad) + 32,
+        output: op.transform.kind === 'threshold' ? bits(os) : floats(os),
+        hasResidual: hasResidual(op.transform),
+        run(x, out, residual, scratch) {
+          setResidual(k, tp, residual);
+          e.bconv(x, 1, 1, c, wt, op.outFeatures, opad, 1, 1, 1, 1, 0, 0, 1, 1, tp, out, align16(scratch));
+        },
+      };
+    }
+    case 'conv_real': {
+      const g = op.geometry;
+      const { shape: os, padTop, padLeft } = convOutput(s, g);
+      const [kh, kw] = g.kernel;
+      const { data, opad } = convWeights(op.weights, g.outChannels, kh * kw, s.c);
+      const wt = k.put(data);
+      const tp = prepareTransform(k, op.transform, os.c, true);
+      return {
+        scratchBytes: 4 * os.w * opad + 32,
+        output: op.transform.kind === 'threshold' ? bits(os) : floats(os),
+        hasResidual: hasResidual(op.transform),
+        run(x, out, residual, scratch) {
+          setResidual(k, tp, residual);
+          e.convReal(x, s.h, s.w, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, os.h, os.w, tp, out, align16(scratch));
+        },
+      };
+    }
+    case 'pack': {
+      const tp = prepareTransform(k, op.transform, s.c, true);
+      const pixels = s.h * s.w;
+      return {
+        scratchBytes: 0,
+        output: bits(s),
+        hasResidual: false,
+        run(x, out) {
+          e.emitRows(tp, x, s.c, pixels, s.c, out, 0);
+        },
+      };
+    }
+    case 'maxpool':
+    case 'avgpool': {
+      const os = poolOutput(s, op.window);
+      const [kh, kw] = op.window.kernel;
+      const [sy, sx] = op.window.stride;
+      if (input.kind === 'bits') {
+        if (op.type === 'avgpool') throw new BeenetError('UNSUPPORTED', 'average pooling on packed bits');
+        return {
+          scratchBytes: 0,
+          output: bits(os),
+          hasResidual: false,
+          run(x, out) {
+            e.maxpoolBits(x, s.h, s.w, wordsFor(s.c), kh, kw, sy, sx, os.h, os.w, out);
+          },
+        };
+      }
+      const mode = op.type === 'maxpool' ? 0 : 1;
+      return {
+        scratchBytes: 0,
+        output: floats(os),
+        hasResidual: false,
+        run(x, out) {
+          e.poolFloat(x, s.h, s.w, s.c, kh, kw, sy, sx, os.h, os.w, mode, out);
+        },
+      };
+    }
+    case 'gap': {
+      const os: MapShape = { n: 1, h: 1, w: 1, c: s.c };
+      const hw = s.h * s.w;
+      if (input.kind === 'bits') {
+        return {
+          scratchBytes: 4 * s.c + 32,
+          output: floats(os),
+          hasResidual: false,
+          run(x, out, _r, scratch) {
+            e.gapBits(x, hw, s.c, out, align16(scratch));
+          },
+        };
+      }
+      return {
+        scratchBytes: 0,
+        output: floats(os),
+        hasResidual: false,
+        run(x, out) {
+          e.gapFloat(x, hw, s.c, out);
+        },
+      };
+    }
+    case 'dense': {
+      const opad = roundUp(op.outFeatures, 16);
+      const t = new Float32Array(op.inFeatures * opad);
+      for (let o = 0; o < op.outFeatures; o++) {
+        for (let i = 0; i < op.inFeatures; i++) t[i * opad + o] = op.weights[o * op.inFeatures + i];
+      }
+      const wt = k.put(t);
+      const bias = k.put(padded(op.bias, opad, Float32Array));
+      return {
+        scratchBytes: 0,
+        output: floats({ n: 1, h: 1, w: 1, c: op.outFeatures }),
+        hasResidual: false,
+        run(x, out) {
+          e.dense(x, op.inFeatures, wt, bias, op.outFeatures, opad, out);
+        },
+      };
+    }
+  }
+}
+
+function align16(p: number): number {
+  return (p + 15) & ~15;
+}

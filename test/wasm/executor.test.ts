@@ -1,0 +1,99 @@
+// WasmExecutor against CpuExecutor on the preset and random models: identical exit records, bit for bit.
+import { describe, expect, it } from 'vitest';
+import { isBeenetError } from '../../src/errors';
+import { CpuExecutor } from '../../src/runtime/cpu-executor';
+import { planModel, type ModelPlan } from '../../src/runtime/plan';
+import { WasmExecutor } from '../../src/runtime/wasm-executor';
+import { createKernelsSync } from '../../src/wasm/module';
+import { mulberry32 } from '../helpers/rng';
+import { randomModel, RECIPE_NAMES, type RandomModelOptions } from '../helpers/random-model';
+import { Rng } from './rng';
+
+function plan(seed: number, options: RandomModelOptions): ModelPlan {
+  const m = randomModel(mulberry32(seed), options);
+  return planModel(m.description, m.tensors);
+}
+
+function bitsOf(a: Float32Array): Uint32Array {
+  return new Uint32Array(a.buffer, a.byteOffset, a.length);
+}
+
+/**
+ * Runs every stage the way the scheduler does (deeper stages for a shrinking subset of clips) on both
+ * executors and compares the records.
+ */
+async function compare(p: ModelPlan, n: number, seed: number, wasm = new WasmExecutor(p)): Promise<void> {
+  const rng = new Rng(seed);
+  const features = rng.floats(n * p.inputElements, 4);
+  const cpu = new CpuExecutor(p);
+  await cpu.setInput(features, n);
+  await wasm.setInput(features, n);
+  let active = Uint32Array.from({ length: n }, (_, i) => i);
+  for (let s = 0; s < p.stages.length; s++) {
+    const want = await cpu.runStage(s, active);
+    const got = await wasm.runStage(s, active);
+    expect(bitsOf(got), `stage ${s}`).toEqual(bitsOf(want));
+    // Keep a pseudo-random subset going deeper, in shuffled order (clips run independently).
+    active = active.filter(() => rng.next() < 0.7).reverse();
+  }
+}
+
+describe('WasmExecutor vs CpuExecutor', () => {
+  for (const recipe of RECIPE_NAMES) {
+    it(`preset ${recipe}`, async () => {
+      await compare(plan(11, { recipe }), 3, 1);
+    });
+  }
+
+  it('random architectures', async () => {
+    for (let seed = 100; seed < 130; seed++) await compare(plan(seed, { recipe: 'random' }), 2, seed);
+  });
+
+  it('grows per-clip storage for larger batches and keeps earlier results valid', async () => {
+    const p = plan(5, { recipe: 'tiny' });
+    const wasm = new WasmExecutor(p, { maxBatch: 9 });
+    await compare(p, 1, 2, wasm);
+    const small = wasm.stats().bytes;
+    await compare(p, 9, 3, wasm);
+    expect(wasm.stats().bytes).toBeGreaterThanOrEqual(small);
+    await compare(p, 4, 4, wasm);
+    expect(wasm.stats()).toMatchObject({ backend: 'wasm', liveBuffers: 0, liveBindGroups: 0 });
+  });
+
+  it('runStage allocates nothing: memory stays flat over many runs', async () => {
+    const p = plan(6, { recipe: 'birealnet' });
+    const wasm = await WasmExecutor.create(p, { maxBatch: 4 });
+    const features = new Rng(9).floats(4 * p.inputElements);
+    await wasm.setInput(features, 4);
+    const bytes = wasm.stats().bytes;
+    const all = Uint32Array.of(0, 1, 2, 3);
+    const first = await wasm.runStage(0, all);
+    for (let i = 0; i < 20; i++) {
+      for (let s = 0; s < p.stages.length; s++) await wasm.runStage(s, all);
+    }
+    expect(wasm.stats().bytes).toBe(bytes);
+    await wasm.setInput(features, 4);
+    expect(bitsOf(await wasm.runStage(0, all))).toEqual(bitsOf(first));
+  });
+
+  it('rejects bad batches, stages and clips; dispose', async () => {
+    const p = plan(7, { recipe: 'tiny' });
+    const wasm = new WasmExecutor(p, { maxBatch: 2, kernels: createKernelsSync() });
+    const code = async (f: () => Promise<unknown>): Promise<string> => {
+      try {
+        await f();
+        return 'none';
+      } catch (e) {
+        return isBeenetError(e) ? e.code : String(e);
+      }
+    };
+    expect(await code(() => wasm.setInput(new Float32Array(3 * p.inputElements), 3))).toBe('BAD_INPUT');
+    expect(await code(() => wasm.setInput(new Float32Array(p.inputElements), 2))).toBe('BAD_INPUT');
+    await wasm.setInput(new Float32Array(p.inputElements), 1);
+    expect(await code(() => wasm.runStage(p.stages.length, Uint32Array.of(0)))).toBe('BAD_INPUT');
+    expect(await code(() => wasm.runStage(0, Uint32Array.of(1)))).toBe('BAD_INPUT');
+    wasm.dispose();
+    expect(await code(() => wasm.runStage(0, Uint32Array.of(0)))).toBe('DISPOSED');
+    expect(wasm.stats().bytes).toBe(0);
+  });
+});
