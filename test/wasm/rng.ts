@@ -1,17 +1,12 @@
-// Seeded random data for the WASM tests (mulberry32): every failure reproduces from its seed.
+// Seeded random data for the WASM tests (test/helpers/rng.ts's mulberry32): every failure reproduces from its seed.
+import { mulberry32 } from '../helpers/rng';
+
 export class Rng {
-  private s: number;
+  /** Uniform in [0, 1). */
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-
-  /** Uniform in [0, 1). */
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    this.next = mulberry32(seed);
   }
 
   int(lo: number, hi: number): number {
