@@ -1,0 +1,40 @@
+// Host side of shaders/pack.wgsl: float NHWC -> packed bits through per-channel threshold + flip.
+import { wordsFor } from '../../layout/bits';
+import type { MapShape } from '../../layout/geometry';
+import type { BufferPool } from '../buffers';
+import type { BufferRange, KernelRegistry } from '../registry';
+import { grid, makeDispatch, positiveInts, type Dispatch } from './common';
+
+export interface PackBuffers {
+  /** f32 [N, H, W, C] */
+  input: BufferRange;
+  /** transformData({ kind: 'threshold', threshold: F32 [C], flip }) */
+  params: BufferRange;
+  /** u32 clip indices */
+  active: BufferRange;
+  /** u32 [N, H, W, words(C)] */
+  output: BufferRange;
+}
+
+/** `shape.n` is the batch the buffers hold; `activeCount` (default n) the number of clips in `active`. */
+export async function packDispatch(
+  reg: KernelRegistry,
+  pool: BufferPool,
+  shape: MapShape,
+  buffers: PackBuffers,
+  activeCount = shape.n,
+): Promise<Dispatch> {
+  positiveInts('pack', { n: shape.n, h: shape.h, w: shape.w, c: shape.c });
+  const pixels = shape.h * shape.w;
+  const words = wordsFor(shape.c);
+  const [gx, gy] = grid(pixels * words);
+  return makeDispatch(
+    reg,
+    pool,
+    'pack',
+    [shape.n, pixels, shape.c, words],
+    { x: buffers.input, chan: buffers.params, clips: buffers.active, out: buffers.output },
+    { x: shape.n * pixels * shape.c * 4, chan: 2 * shape.c * 4, clips: activeCount * 4, out: shape.n * pixels * words * 4 },
+    [gx, gy, activeCount],
+  );
+}

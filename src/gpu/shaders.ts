@@ -1,0 +1,55 @@
+// The WGSL sources of every kernel, bundled as strings (Vite `?raw`; scripts/wgsl-loader.mjs in plain Node).
+import bconv from '../../shaders/bconv.wgsl?raw';
+import bdense from '../../shaders/bdense.wgsl?raw';
+import convReal from '../../shaders/conv_real.wgsl?raw';
+import dense from '../../shaders/dense.wgsl?raw';
+import exitGate from '../../shaders/exit_gate.wgsl?raw';
+import exitResult from '../../shaders/exit_result.wgsl?raw';
+import gap from '../../shaders/gap.wgsl?raw';
+import maxpoolBits from '../../shaders/maxpool_bits.wgsl?raw';
+import pack from '../../shaders/pack.wgsl?raw';
+import poolFloat from '../../shaders/pool_float.wgsl?raw';
+import type { KernelRegistry, KernelSource } from './registry';
+
+export type KernelName =
+  | 'pack'
+  | 'conv_real'
+  | 'bconv'
+  | 'maxpool_bits'
+  | 'pool_float'
+  | 'gap'
+  | 'dense'
+  | 'bdense'
+  | 'exit_result'
+  | 'exit_gate';
+
+const CODE: Record<KernelName, string> = {
+  pack,
+  conv_real: convReal,
+  bconv,
+  maxpool_bits: maxpoolBits,
+  pool_float: poolFloat,
+  gap,
+  dense,
+  bdense,
+  exit_result: exitResult,
+  exit_gate: exitGate,
+};
+
+export const KERNEL_NAMES = Object.keys(CODE) as KernelName[];
+
+export function kernelSource(name: KernelName): KernelSource {
+  return { name, file: `shaders/${name}.wgsl`, code: CODE[name] };
+}
+
+/** Registers a kernel with the registry (once) and returns its name. */
+export function ensureKernel(reg: KernelRegistry, name: KernelName): KernelName {
+  reg.define(kernelSource(name));
+  return name;
+}
+
+/** Registers every kernel and compiles all pipelines concurrently. */
+export async function precompileAll(reg: KernelRegistry, names: readonly KernelName[] = KERNEL_NAMES): Promise<void> {
+  for (const n of names) ensureKernel(reg, n);
+  await reg.precompile(names.map((name) => ({ name })));
+}
