@@ -1,5 +1,5 @@
 // CPU twins of shaders/maxpool_bits.wgsl, shaders/pool_float.wgsl and shaders/gap.wgsl.
-import { popcount32, wordsFor } from '../layout/bits';
+import { wordsFor } from '../layout/bits';
 import { poolOutput, type MapShape, type Window2d } from '../layout/geometry';
 
 const f = Math.fround;
