@@ -217,12 +217,25 @@ export class BeenetModel {
       const t0 = now();
       await executor.setInput(features.subarray(start * size, (start + count) * size), count);
       const outcomes = await runSchedule(executor, this.plan.stages.length, this.plan.classes, count, policy);
+      outcomes.forEach((o, i) => this.checkFinite(o.records, start + i));
       const inferenceMs = now() - t0;
       this.counters.calls++;
       this.counters.clips += count;
       outcomes.forEach((o, i) => results.push(this.result(o.exit, o.records, policy.mode, featuresMs[start + i], inferenceMs)));
     }
     return results;
+  }
+
+  /** Finite inputs can still overflow float32 through extreme parameters: say so rather than return NaN. */
+  private checkFinite(records: (Float32Array | null)[], clip: number): void {
+    records.forEach((r, k) => {
+      if (!r) return;
+      for (let i = 0; i < this.plan.classes; i++) {
+        if (!Number.isFinite(r[i])) {
+          throw new BeenetError('MODEL_FORMAT', `exit ${k} produced a non-finite logit (${r[i]}) for clip ${clip}: the model's parameters overflow float32`);
+        }
+      }
+    });
   }
 
   private result(
