@@ -1,0 +1,128 @@
+// The one audio front end, shared by training (src/data) and inference: resample -> fit to clip -> log-mel ->
+// optional per-band normalisation.
+
+import { BeenetError } from '../errors';
+import type { FrontendConfig } from '../model/graph';
+import { clipStart, fitClip } from './clip';
+import { LogMel, normalizeBands, type LogMelConfig } from './logmel';
+import { getResampler } from './resample';
+
+/** The paper's seed front end: 1 s at 16 kHz, 25 ms Hann / 10 ms hop, FFT 512, 40 mel bands 60-7800 Hz. */
+export const DEFAULT_FRONTEND: Readonly<FrontendConfig> = Object.freeze({
+  sampleRate: 16000,
+  clipSamples: 16000,
+  windowSamples: 400,
+  hopSamples: 160,
+  fftSize: 512,
+  melBands: 40,
+  fMinHz: 60,
+  fMaxHz: 7800,
+  logOffset: 1e-6,
+  normalization: null,
+});
+
+export const MIN_SAMPLE_RATE = 1000;
+export const MAX_SAMPLE_RATE = 384000;
+
+export interface BandNormalization {
+  mean: Float32Array;
+  std: Float32Array;
+}
+
+export interface FeatureOptions {
+  /** Start of the clip window, in samples at the model's rate, for audio longer than a clip (default: centred). */
+  offset?: number;
+}
+
+const logMels = new Map<string, LogMel>();
+
+function logMelKey(c: LogMelConfig): string {
+  return [c.sampleRate, c.windowSamples, c.hopSamples, c.fftSize, c.melBands, c.fMinHz, c.fMaxHz, c.logOffset].join(',');
+}
+
+/** The (cached) log-mel transform for a front end config. */
+export function getLogMel(cfg: LogMelConfig): LogMel {
+  const key = logMelKey(cfg);
+  let lm = logMels.get(key);
+  if (!lm) {
+    lm = new LogMel(cfg);
+    if (logMels.size >= 8) logMels.clear();
+    logMels.set(key, lm);
+  }
+  return lm;
+}
+
+/** Feature shape [frames, melBands] for a config (the model input is [frames, melBands, 1]). */
+export function featureShape(cfg: FrontendConfig): [number, number] {
+  return [getLogMel(cfg).frames(cfg.clipSamples), cfg.melBands];
+}
+
+/** Throws BAD_INPUT unless `sampleRate` is an integer in [1000, 384000]. */
+export function checkSampleRate(sampleRate: number): void {
+  if (!Number.isFinite(sampleRate) || sampleRate <= 0) {
+    throw new BeenetError('BAD_INPUT', `sample rate must be a finite positive number, got ${sampleRate}`);
+  }
+  if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+    throw new BeenetError('BAD_INPUT', `sample rate ${sampleRate} Hz outside [${MIN_SAMPLE_RATE}, ${MAX_SAMPLE_RATE}]`);
+  }
+  if (!Number.isInteger(sampleRate)) {
+    throw new BeenetError('BAD_INPUT', `sample rate must be a whole number of Hz, got ${sampleRate}`);
+  }
+}
+
+/** Throws BAD_AUDIO for empty audio or a NaN / infinite sample (naming the first one). */
+export function checkSamples(samples: Float32Array): void {
+  if (!(samples instanceof Float32Array)) throw new BeenetError('BAD_INPUT', 'audio samples must be a Float32Array');
+  if (samples.length === 0) throw new BeenetError('BAD_AUDIO', 'empty audio');
+  for (let i = 0; i < samples.length; i++) {
+    const v = samples[i];
+    // v - v is NaN exactly for NaN and +-Infinity.
+    if (v - v !== 0) throw new BeenetError('BAD_AUDIO', `audio sample ${i} is ${v} (samples must be finite)`);
+  }
+}
+
+/** The model-rate clip for some audio: only the samples under the clip window are resampled. */
+export function audioToClip(
+  samples: Float32Array,
+  sampleRate: number,
+  cfg: FrontendConfig,
+  options: FeatureOptions = {},
+): Float32Array {
+  checkSampleRate(sampleRate);
+  checkSamples(samples);
+  const clip = cfg.clipSamples;
+  if (!Number.isInteger(clip) || clip < cfg.windowSamples) {
+    throw new BeenetError('BAD_INPUT', `invalid front end config: clipSamples ${clip} < windowSamples ${cfg.windowSamples}`);
+  }
+  if (sampleRate === cfg.sampleRate) return fitClip(samples, clip, options.offset);
+  const r = getResampler(sampleRate, cfg.sampleRate);
+  const start = clipStart(r.outputLength(samples.length), clip, options.offset);
+  // Padding must be exact zeros, so short audio is resampled whole and then padded.
+  if (start < 0) return fitClip(r.process(samples), clip);
+  return r.processRange(samples, start, clip);
+}
+
+/**
+ * Log-mel features [frames, melBands] (time-major; the model input is [frames, melBands, 1] NHWC) for mono audio
+ * at any rate. Applies `norm` when given; a config that asks for normalisation requires it.
+ */
+export function audioToFeatures(
+  samples: Float32Array,
+  sampleRate: number,
+  cfg: FrontendConfig,
+  norm?: BandNormalization,
+  options: FeatureOptions = {},
+): Float32Array {
+  const lm = getLogMel(cfg);
+  if (cfg.normalization && !norm) {
+    throw new BeenetError('BAD_INPUT', 'the front end config asks for normalisation, but no mean/std were given');
+  }
+  if (norm && (norm.mean.length !== cfg.melBands || norm.std.length !== cfg.melBands)) {
+    throw new BeenetError(
+      'BAD_INPUT',
+      `normalisation needs ${cfg.melBands} values per band, got mean ${norm.mean.length}, std ${norm.std.length}`,
+    );
+  }
+  const features = lm.compute(audioToClip(samples, sampleRate, cfg, options));
+  return norm ? normalizeBands(features, norm.mean, norm.std) : features;
+}
