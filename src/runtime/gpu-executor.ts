@@ -4,7 +4,7 @@ import { BeenetError } from '../errors';
 import { BufferPool } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
-import { bconvDispatch, convRealDispatch } from '../gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../gpu/kernels/conv';
 import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
 import { exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
 import { packDispatch } from '../gpu/kernels/pack';
@@ -309,7 +309,7 @@ async function layerDispatch(
       const t = op.transform;
       const buffers = {
         input,
-        weights: upload(op.weights, 'weights'),
+        weights: upload(op.type === 'bconv' ? bconvWeightsForGpu(op.weights, op.geometry, shape.c) : op.weights, 'weights'),
         params: upload(channelData(t, op.geometry.outChannels), 'params'),
         residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
         active,

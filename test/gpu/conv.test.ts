@@ -6,7 +6,7 @@ import { convRealCpu } from '../../src/cpu/conv-real';
 import { wordsFor } from '../../src/layout/bits';
 import type { ConvGeometry, MapShape } from '../../src/layout/geometry';
 import type { ActivationParams, OutputTransform } from '../../src/layout/transform';
-import { bconvDispatch, convRealDispatch } from '../../src/gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../../src/gpu/kernels/conv';
 import { describeTransform, transformData } from '../../src/gpu/kernels/common';
 import { filled, readU32, run, shuffledSubset, testGpu, upload, type TestGpu } from '../helpers/gpu';
 import { mulberry32, pick, randInt, randU32, uniform, type Rng } from '../helpers/rng';
@@ -101,7 +101,7 @@ async function runConv(t: TestGpu, binary: boolean, c: Case, seed: number): Prom
     describeTransform(tr),
     {
       input: upload(t, binary ? xBits : xF),
-      weights: upload(t, binary ? wBits : wF),
+      weights: upload(t, binary ? bconvWeightsForGpu(wBits, g, shape.c) : wF),
       params: upload(t, transformData(tr, g.outChannels)),
       residual: tr.kind === 'affine' && tr.residual ? upload(t, tr.residual) : undefined,
       active: upload(t, Uint32Array.from(active)),

@@ -17,7 +17,7 @@ import {
 export interface ConvBuffers {
   /** conv_real: f32 [N, H, W, C]; bconv: u32 [N, H, W, words(C)] */
   input: BufferRange;
-  /** conv_real: f32 OHWI [O, kh, kw, C]; bconv: u32 OHWI [O, kh, kw, words(C)] */
+  /** conv_real: f32 OHWI [O, kh, kw, C]; bconv: bconvWeightsForGpu(OHWI u32 [O, kh, kw, words(C)]) */
   weights: BufferRange;
   /** transformData(...) for O channels */
   params: BufferRange;
@@ -75,7 +75,7 @@ async function convDispatch(
     },
     {
       x: input.n * input.h * input.w * inPerPixel * 4,
-      wt: g.outChannels * g.kernel[0] * g.kernel[1] * inPerPixel * 4,
+      wt: (binary ? bconvGpuWeightWords(g, input.c) : g.outChannels * g.kernel[0] * g.kernel[1] * inPerPixel) * 4,
       chan: transformWords(transform, g.outChannels) * 4,
       ...(hasResidual ? { residual: outPixels * os.c * 4 } : {}),
       clips: activeCount * 4,
@@ -85,7 +85,35 @@ async function convDispatch(
   );
 }
 
-/** XNOR-popcount convolution with one-padding (`same`) and a fused threshold or affine transform. */
+/** u32 words of bconvWeightsForGpu's result: [words(O)][steps rounded up to even][32]. */
+export function bconvGpuWeightWords(geometry: ConvGeometry, inChannels: number): number {
+  const steps = geometry.kernel[0] * geometry.kernel[1] * wordsFor(inChannels);
+  return wordsFor(geometry.outChannels) * (steps + (steps & 1)) * 32;
+}
+
+/**
+ * Repacks OHWI bconv weights (u32 [O, kh, kw, words(I)]) for shaders/bconv.wgsl, once at model load:
+ * [words(O)][step][32] with step = (ky * kw + kx) * words(I) + input word, so the 32 output channels of one
+ * output word are contiguous per step (8 vec4 loads). The step count is rounded up to even (the kernel takes
+ * two steps per iteration); channels past O and the padding step are zero.
+ */
+export function bconvWeightsForGpu(weights: Uint32Array, geometry: ConvGeometry, inChannels: number): Uint32Array {
+  const o = geometry.outChannels;
+  const steps = geometry.kernel[0] * geometry.kernel[1] * wordsFor(inChannels);
+  if (weights.length !== o * steps) badInput('bconv', `weights have ${weights.length} words, expected ${o * steps} (OHWI [${o}, ${geometry.kernel.join(', ')}, ${wordsFor(inChannels)}])`);
+  const padded = steps + (steps & 1);
+  const out = new Uint32Array(bconvGpuWeightWords(geometry, inChannels));
+  for (let c = 0; c < o; c++) {
+    const base = (c >> 5) * padded * 32 + (c & 31);
+    for (let s = 0; s < steps; s++) out[base + s * 32] = weights[c * steps + s];
+  }
+  return out;
+}
+
+/**
+ * XNOR-popcount convolution with one-padding (`same`) and a fused threshold or affine transform.
+ * `buffers.weights` holds bconvWeightsForGpu(OHWI weights, geometry, input.c).
+ */
 export async function bconvDispatch(
   reg: KernelRegistry,
   pool: BufferPool,
