@@ -21,26 +21,7 @@ struct Params {
 // packed words when mode is 0, f32 bit patterns when mode is 1
 @group(0) @binding(6) var<storage, read_write> out: array<u32>;
 
-fn cf(i: u32) -> f32 {
-  return bitcast<f32>(chan[i]);
-}
-
-fn affine(acc: f32, o: u32, idx: u32) -> f32 {
-  let C = p.outFeatures;
-  var y = acc * cf(o) + cf(C + o);
-  if (p.hasResidual != 0u) {
-    y = y + residual[idx];
-  }
-  if (p.act == 1u) {
-    y = select(0.0, y, y > 0.0);
-  } else if (p.act == 2u) {
-    y = select(cf(2u * C + o) * y, y, y > 0.0);
-  } else if (p.act == 3u) {
-    let z = y - cf(3u * C + o);
-    y = select(cf(2u * C + o) * z, z, z > 0.0) + cf(4u * C + o);
-  }
-  return y;
-}
+// cf() and affine() come from shaders/transform.wgsl, appended by src/gpu/shaders.ts.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3u) {
@@ -66,7 +47,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       bits |= select(1u << (o - o0), 0u, plus);
     } else {
       let idx = n * p.outFeatures + o;
-      out[idx] = bitcast<u32>(affine(f32(acc), o, idx));
+      out[idx] = bitcast<u32>(affine(f32(acc), o, idx, p.outFeatures));
     }
   }
   if (p.mode == 0u) {

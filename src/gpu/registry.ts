@@ -11,6 +11,14 @@ export interface KernelSource {
   file: string;
   code: string;
   entryPoint?: string;
+  /** A shared snippet appended to the kernel's own code: lines from `line` on come from `file`. */
+  appended?: { file: string; line: number };
+}
+
+/** "file:line:column" of a compiler message, mapping lines of an appended snippet back to the snippet's file. */
+function where(source: KernelSource, line: number, column: number): string {
+  const a = source.appended;
+  return a && line >= a.line ? `${a.file}:${line - a.line + 1}:${column}` : `${source.file}:${line}:${column}`;
 }
 
 export type BindingKind = 'uniform' | 'read-only-storage' | 'storage';
@@ -135,7 +143,7 @@ export class KernelRegistry {
     const compilation = await module.getCompilationInfo();
     const errors = compilation.messages.filter((m) => m.type === 'error');
     if (errors.length > 0) {
-      const text = errors.map((m) => `${info.source.file}:${m.lineNum}:${m.linePos}: ${m.message}`).join('\n');
+      const text = errors.map((m) => `${where(info.source, m.lineNum, m.linePos)}: ${m.message}`).join('\n');
       throw new BeenetError('SHADER_COMPILE', `WGSL compile error in ${text}`);
     }
     this.modules.set(info.source.name, module);

@@ -9,6 +9,7 @@ import gap from '../../shaders/gap.wgsl?raw';
 import maxpoolBits from '../../shaders/maxpool_bits.wgsl?raw';
 import pack from '../../shaders/pack.wgsl?raw';
 import poolFloat from '../../shaders/pool_float.wgsl?raw';
+import transform from '../../shaders/transform.wgsl?raw';
 import type { KernelRegistry, KernelSource } from './registry';
 
 export type KernelName =
@@ -38,8 +39,14 @@ const CODE: Record<KernelName, string> = {
 
 export const KERNEL_NAMES = Object.keys(CODE) as KernelName[];
 
+/** Kernels with a fused affine output transform get shaders/transform.wgsl appended (WGSL has no includes). */
+const WITH_TRANSFORM: ReadonlySet<KernelName> = new Set(['bconv', 'conv_real', 'bdense']);
+
 export function kernelSource(name: KernelName): KernelSource {
-  return { name, file: `shaders/${name}.wgsl`, code: CODE[name] };
+  const file = `shaders/${name}.wgsl`;
+  if (!WITH_TRANSFORM.has(name)) return { name, file, code: CODE[name] };
+  const own = CODE[name].endsWith('\n') ? CODE[name] : `${CODE[name]}\n`;
+  return { name, file, code: own + transform, appended: { file: 'shaders/transform.wgsl', line: own.split('\n').length } };
 }
 
 /** Registers a kernel with the registry (once) and returns its name. */

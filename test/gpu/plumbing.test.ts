@@ -125,6 +125,17 @@ describe('KernelRegistry', () => {
     expect(isBeenetError(e, 'SHADER_COMPILE')).toBe(true);
     expect((e as Error).message).toMatch(/shaders\/bad\.wgsl:7:\d+: /);
   });
+
+  it('maps an error in an appended snippet back to the snippet file and line', async () => {
+    const t = await testGpu();
+    const own = `${TINY}\n`;
+    const snippet = 'fn helper() -> f32 {\n  return vec2u(1u);\n}\n';
+    const line = own.split('\n').length;
+    t.reg.define({ name: 'snippet', file: 'shaders/own.wgsl', code: own + snippet, appended: { file: 'shaders/snippet.wgsl', line } });
+    const e = await t.reg.pipeline('snippet').catch((x: unknown) => x);
+    expect(isBeenetError(e, 'SHADER_COMPILE')).toBe(true);
+    expect((e as Error).message).toMatch(/shaders\/snippet\.wgsl:2:\d+: /);
+  });
 });
 
 describe('BufferPool', () => {
