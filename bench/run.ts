@@ -1,0 +1,144 @@
+// The benchmark: every shipped model through beenet (WebGPU and WASM) and the float32 peer (TF.js WebGPU and
+// WASM), in Node on Dawn and in headless Chromium, plus the kernel-level benches; one JSON per run, a Markdown
+// summary and SVG plots.
+//   npm run bench [-- --quick] [--model kws-reactnet] [--no-browser] [--no-node] [--kernels | --reuse-kernels | --no-kernels]
+//   [--out-dir DIR]. Quick runs reuse the kernel benches' latest results unless --kernels is given.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { runBrowser } from './browser';
+import { ROOT, runInfo } from './env';
+import { findModels, type BenchModel } from './inputs';
+import { runNodeModel, type NodeModelResult } from './node-suite';
+import { renderReport } from './report';
+import type { BenchResult, KernelResults, ModelInfo } from './result';
+import { suiteOptions } from './suite';
+
+interface Args {
+  quick: boolean;
+  models: string[];
+  node: boolean;
+  browser: boolean;
+  kernels: 'run' | 'file' | 'skip';
+  outDir: string;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { quick: false, models: [], node: true, browser: true, kernels: 'run', outDir: join(ROOT, 'bench', 'results') };
+  let kernelsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i];
+    if (v === '--quick') a.quick = true;
+    else if (v === '--model') a.models.push(...(argv[++i] ?? '').split(',').filter(Boolean));
+    else if (v === '--no-browser') a.browser = false;
+    else if (v === '--no-node') a.node = false;
+    else if (v === '--no-kernels' || v === '--kernels' || v === '--reuse-kernels') {
+      a.kernels = v === '--kernels' ? 'run' : v === '--reuse-kernels' ? 'file' : 'skip';
+      kernelsGiven = true;
+    }
+    else if (v === '--out-dir') a.outDir = resolve(argv[++i] ?? '');
+    else throw new Error(`unknown argument ${v} (use --quick, --model ID[,ID], --no-browser, --no-node, --kernels, --reuse-kernels, --no-kernels, --out-dir DIR)`);
+  }
+  // Quick runs include the kernel benches' latest results instead of re-running them (they take minutes).
+  if (a.quick && !kernelsGiven) a.kernels = 'file';
+  return a;
+}
+
+function latestFile(prefix: string): string | null {
+  const dir = join(ROOT, 'bench', 'results');
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir).filter((f) => f.startsWith(prefix) && /-\d{4}-\d\d-\d\d\.json$/.test(f)).sort();
+  return files.length > 0 ? join(dir, files[files.length - 1]) : null;
+}
+
+function kernelBench(script: string, prefix: string, mode: Args['kernels'], quick: boolean, log: (s: string) => void): KernelResults {
+  if (mode === 'skip') return { source: 'missing', file: null, data: null };
+  if (mode === 'run') {
+    log(`kernels: ${script}${quick ? ' --quick' : ''}`);
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './scripts/wgsl-loader.mjs', script, ...(quick ? ['--quick'] : [])], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      timeout: 20 * 60_000,
+    });
+    if (r.status !== 0) log(`  ${script} exited with ${r.status ?? r.signal}`);
+  }
+  const file = latestFile(prefix);
+  if (!file) return { source: 'missing', file: null, data: null };
+  return { source: mode === 'run' ? 'run' : 'file', file: file.slice(ROOT.length + 1), data: JSON.parse(readFileSync(file, 'utf8')) as unknown };
+}
+
+function modelInfo(m: BenchModel): ModelInfo {
+  const d = m.model.description;
+  let report: unknown = null;
+  if (m.report) {
+    try {
+      report = JSON.parse(readFileSync(m.report, 'utf8')) as unknown;
+    } catch {
+      report = null;
+    }
+  }
+  const blocks = d.ops.blocks.map((b) => b.binaryOps);
+  const exitOps = d.ops.exits.map((e) => e.binaryOps);
+  const cumulative: number[] = [];
+  let running = 0;
+  d.graph.exits.forEach((e, k) => {
+    const first = k === 0 ? 0 : d.graph.exits[k - 1].after + 1;
+    for (let b = first; b <= e.after; b++) running += blocks[b] ?? 0;
+    cumulative.push(running + exitOps.slice(0, k + 1).reduce((x, y) => x + y, 0));
+  });
+  const total = cumulative[cumulative.length - 1] || 1;
+  return {
+    id: m.id,
+    shipped: m.shipped,
+    note: m.note,
+    file: m.file ? m.file.slice(ROOT.length + 1) : null,
+    task: d.task,
+    architecture: d.architecture,
+    inputShape: [...d.graph.inputShape],
+    classes: d.labels.length,
+    exitPolicy: { criterion: d.exitPolicy.criterion, thresholds: [...d.exitPolicy.thresholds] },
+    cumulativeBinaryOps: cumulative.map((c) => c / total),
+    peer: m.peer,
+    report,
+  };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const log = (s: string): void => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}`);
+  const options = suiteOptions(args.quick);
+  const run = runInfo();
+  const models = findModels(args.models);
+  const notes: string[] = [];
+  if (models.some((m) => !m.shipped)) notes.push(models.find((m) => !m.shipped)!.note);
+  for (const m of models) if (m.shipped) notes.push(`${m.id}: float peer weights from ${m.peer.weights}`);
+  log(`${args.quick ? 'quick ' : ''}run on ${run.machine.cpu} x${run.machine.cores}, commit ${run.commit}${run.dirty ? ' (dirty)' : ''}; models: ${models.map((m) => m.id).join(', ')}`);
+
+  let node: BenchResult['node'] = null;
+  if (args.node) {
+    const results: Record<string, NodeModelResult> = {};
+    for (const m of models) results[m.id] = await runNodeModel(m, options, log);
+    node = { environment: `Node ${process.version}, ${run.dawn}`, results };
+  }
+  const browser = args.browser ? await runBrowser(models, options, log) : null;
+  const kernels = {
+    webgpu: kernelBench('bench/kernels.ts', 'kernels-', args.kernels, args.quick, log),
+    wasm: kernelBench('bench/wasm-kernels.ts', 'wasm-kernels-', args.kernels, args.quick, log),
+  };
+  const result: BenchResult = { bench: 'beenet', schema: 1, quick: args.quick, run, options, notes, models: models.map(modelInfo), node, browser, kernels };
+
+  mkdirSync(args.outDir, { recursive: true });
+  const stamp = run.date.slice(0, 19).replace(/:/g, '');
+  const host = run.machine.host.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 32) || 'host';
+  const file = join(args.outDir, `${stamp}-${host}${args.quick ? '-quick' : ''}.json`);
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+  const base = args.quick ? 'quick' : 'latest';
+  const { markdown, svgs } = renderReport(result, base, file.slice(file.lastIndexOf('/') + 1));
+  for (const [name, svg] of Object.entries(svgs)) writeFileSync(join(args.outDir, name), svg);
+  writeFileSync(join(args.outDir, `${base}.md`), markdown);
+  log(`wrote ${file}, ${join(args.outDir, `${base}.md`)} and ${Object.keys(svgs).length} SVG plots`);
+  // Dawn keeps the process alive with its device threads in some versions: leave explicitly.
+  process.exit(0);
+}
+
+await main();
