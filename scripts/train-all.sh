@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Reproduces every shipped model: trains one at a time (the machine's cores are shared), then evaluates it on the
+# runtime's CPU reference (reports in models/reports/, calibrated thresholds written into each model).
+# Logs: out/<model>.log. Extra arguments go to every scripts/train.ts call.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p out models/reports
+
+run() {
+  local task=$1 arch=$2 epochs=$3
+  shift 3
+  local name="${task}-${arch}"
+  echo "== ${name} (${epochs} epochs)"
+  npx tsx scripts/train.ts --task "$task" --arch "$arch" --epochs "$epochs" --seed 1 --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
+  npx tsx scripts/evaluate.ts --model "models/${name}.bee" >>"out/${name}.log" 2>&1
+  tail -n 2 "out/${name}.log"
+}
+
+# kws: the four architectures with the same recipe (6 epochs, ~5-10 min each); the best one trained longer.
+for arch in birealnet xnornet binarynet; do
+  run kws "$arch" 6 "$@"
+done
+run kws reactnet "${KWS_REACTNET_EPOCHS:-20}" "$@"
+run digits reactnet 6 "$@"
+run langid reactnet 6 "$@"

@@ -1,0 +1,125 @@
+// Train, calibrate, export and check one model:
+//   npx tsx scripts/train.ts --task kws --arch reactnet --out models/kws-reactnet.bee [--epochs N] [--seed 1] [--resume ckpt]
+// Other flags: --batch 64 --lr 3e-3 --max-steps N --manifest data/<task>/manifest.json --max-drop 0.01
+// --task synthetic trains on a tiny generated set (development).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DEFAULT_FRONTEND } from '../src/audio/frontend';
+import { readBee, writeBee } from '../src/format/bee';
+import { planModel } from '../src/runtime/plan';
+import { calibrateForAccuracy, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
+import { costsFromPlan } from '../src/eval/records';
+import { initTrainingBackend } from '../src/train/backend';
+import { syntheticData, type TrainData } from '../src/train/data';
+import { checkConsistency, exportModel, type ExportInput } from '../src/train/export';
+import { loadTask } from '../src/train/load';
+import { ARCHITECTURES, defaultConfig, type Architecture } from '../src/train/model';
+import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train } from '../src/train/trainer';
+
+function args(): Map<string, string> {
+  const a = process.argv.slice(2);
+  const m = new Map<string, string>();
+  for (let i = 0; i < a.length; i++) {
+    if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]}`);
+    m.set(a[i].slice(2), a[i + 1] ?? '');
+    i++;
+  }
+  return m;
+}
+
+const log = (s: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+async function main(): Promise<void> {
+  const a = args();
+  const task = a.get('task') ?? 'kws';
+  const arch = (a.get('arch') ?? 'reactnet') as Architecture;
+  if (!ARCHITECTURES.includes(arch)) throw new Error(`--arch must be one of ${ARCHITECTURES.join(', ')}`);
+  const out = a.get('out') ?? `models/${task}-${arch}.bee`;
+  const name = basename(out, '.bee');
+  const num = (k: string, d: number): number => (a.has(k) ? Number(a.get(k)) : d);
+  const epochs = num('epochs', DEFAULT_TRAIN_OPTIONS.epochs);
+  const seed = num('seed', 1);
+  // A larger log offset than the default 1e-6 bounds digital silence (zero padding) at log(1e-2) instead of
+  // log(1e-6): quiet and silent stretches then look alike to the binary layers. The model file records it.
+  const frontend = { ...DEFAULT_FRONTEND, logOffset: num('log-offset', 1e-2) };
+  await initTrainingBackend();
+
+  const data: TrainData =
+    task === 'synthetic' ? syntheticData(6, 60, 20, seed) : loadTask(task, a.get('manifest') ?? `data/${task}/manifest.json`, frontend, log);
+  log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
+  const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
+  const res = train(data, cfg, {
+    epochs,
+    seed,
+    batchSize: num('batch', DEFAULT_TRAIN_OPTIONS.batchSize),
+    learningRate: num('lr', DEFAULT_TRAIN_OPTIONS.learningRate),
+    warmupSteps: num('warmup', DEFAULT_TRAIN_OPTIONS.warmupSteps),
+    maxSteps: num('max-steps', 0),
+    checkpoint: join('out', `${name}.ckpt.json`),
+    resume: a.get('resume') ?? '',
+    log,
+  });
+  log(`trained ${res.steps} steps in ${res.seconds.toFixed(0)} s, best epoch ${res.bestEpoch}`);
+
+  // Calibrate per-exit thresholds on validation (training-model records, which the check below ties to the runtime).
+  const valRec = evaluateSplit(res.net, data.validation, data.frames, data.bands);
+  const testRec = evaluateSplit(res.net, data.test, data.frames, data.bands);
+  const input: ExportInput = {
+    cfg,
+    values: res.best,
+    name,
+    task,
+    labels: data.labelNames,
+    frontend,
+    normalization: data.normalization,
+    thresholds: cfg.blocks.map(() => 0),
+    provenance: {},
+  };
+  const costs = costsFromPlan(planModel(exportModel(input).description, exportModel(input).tensors));
+  const maxDrop = num('max-drop', 0.01);
+  const cal = calibrateForAccuracy(valRec, costs, maxDrop);
+  const calTest = evaluatePolicy(testRec, costs, cal.thresholds);
+  const valAcc = exitAccuracies(valRec);
+  const testAcc = exitAccuracies(testRec);
+  const pct = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
+  input.thresholds = cal.thresholds;
+  input.provenance = {
+    dataset: data.source,
+    trainClips: data.train.count,
+    seed,
+    epochs,
+    bestEpoch: res.bestEpoch,
+    trainSeconds: Math.round(res.seconds),
+    date: new Date().toISOString(),
+    validationAccuracyPerExit: pct(valAcc),
+    testAccuracyPerExit: pct(testAcc),
+    calibration: `entropy, max ${maxDrop * 100} point(s) below the last exit on validation`,
+    calibratedValidationAccuracy: Number((100 * cal.accuracy).toFixed(2)),
+    calibratedBinaryOpsFraction: Number(cal.binaryOpsFraction.toFixed(4)),
+    trainer: 'beenet src/train (tfjs-core wasm)',
+  };
+  const model = exportModel(input);
+  const check = await checkConsistency(model, data.validation.features, valRec, cal.thresholds);
+  log(`export check on ${check.clips} validation clips: agreement per exit ${pct(check.exitAgreement)} %, policy ${(100 * check.policyAgreement).toFixed(2)} %`);
+  const bytes = writeBee(model);
+  readBee(bytes);
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, bytes);
+  log(`wrote ${out} (${(bytes.length / 1024).toFixed(1)} KiB)`);
+  log(`val acc per exit ${pct(valAcc)}; test acc per exit ${pct(testAcc)}`);
+  log(
+    `calibrated thresholds ${cal.thresholds.map((t) => t.toFixed(3)).join('/')}: val ${(100 * cal.accuracy).toFixed(2)} % at ` +
+      `${(100 * cal.binaryOpsFraction).toFixed(1)} % binary ops; test ${(100 * calTest.accuracy).toFixed(2)} % at ${(100 * calTest.binaryOpsFraction).toFixed(1)} %`,
+  );
+  mkdirSync('out', { recursive: true });
+  writeFileSync(
+    join('out', `${name}.train.json`),
+    JSON.stringify({ name, task, arch, seconds: res.seconds, steps: res.steps, bestEpoch: res.bestEpoch, history: res.history, valAcc, testAcc, calibrated: cal, calibratedTest: calTest, check: { exitAgreement: check.exitAgreement, policyAgreement: check.policyAgreement }, bytes: bytes.length }, null, 1),
+  );
+  res.net.dispose();
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? (e.stack ?? e.message) : e);
+  process.exit(1);
+});

@@ -1,0 +1,140 @@
+// Early-exit policies over per-exit records: simulation, threshold sweep, and per-exit threshold calibration.
+import type { ExitCosts, ExitRecords } from './records';
+
+export interface OperatingPoint {
+  /** Per exit; the last is always 1 (the last exit accepts every clip). */
+  thresholds: number[];
+  accuracy: number;
+  meanExit: number;
+  /** Mean ops per clip as a fraction of running the whole model. */
+  binaryOpsFraction: number;
+  floatOpsFraction: number;
+  /** Fraction of clips leaving at each exit. */
+  exitShare: number[];
+}
+
+/** Accuracy of each exit on its own. */
+export function exitAccuracies(r: ExitRecords): number[] {
+  return r.argmax.map((a) => {
+    let ok = 0;
+    for (let i = 0; i < r.count; i++) if (a[i] === r.labels[i]) ok++;
+    return r.count ? ok / r.count : 0;
+  });
+}
+
+/** Exit taken by clip i: the first exit whose normalised entropy is below its threshold (the last always accepts). */
+export function exitOf(r: ExitRecords, thresholds: readonly number[], i: number): number {
+  const last = r.argmax.length - 1;
+  for (let e = 0; e < last; e++) if (r.entropy[e][i] < thresholds[e]) return e;
+  return last;
+}
+
+/** Exit taken and prediction of every clip under a policy. */
+export function simulate(r: ExitRecords, thresholds: readonly number[]): { exits: Int32Array; predictions: Int32Array } {
+  const exits = new Int32Array(r.count);
+  const predictions = new Int32Array(r.count);
+  for (let i = 0; i < r.count; i++) {
+    const e = exitOf(r, thresholds, i);
+    exits[i] = e;
+    predictions[i] = r.argmax[e][i];
+  }
+  return { exits, predictions };
+}
+
+/** Accuracy, mean exit and op fractions of one policy. */
+export function evaluatePolicy(r: ExitRecords, costs: ExitCosts, thresholds: readonly number[]): OperatingPoint {
+  const exitsN = r.argmax.length;
+  const t = thresholds.map((x, e) => (e === exitsN - 1 ? 1 : x));
+  const { exits, predictions } = simulate(r, t);
+  const share = new Array<number>(exitsN).fill(0);
+  let ok = 0;
+  let sumExit = 0;
+  for (let i = 0; i < r.count; i++) {
+    if (predictions[i] === r.labels[i]) ok++;
+    share[exits[i]]++;
+    sumExit += exits[i];
+  }
+  const n = Math.max(1, r.count);
+  let b = 0;
+  let f = 0;
+  share.forEach((s, e) => {
+    b += (s / n) * costs.cumulativeBinaryOps[e];
+    f += (s / n) * costs.cumulativeFloatOps[e];
+  });
+  return {
+    thresholds: t,
+    accuracy: ok / n,
+    meanExit: sumExit / n,
+    binaryOpsFraction: costs.totalBinaryOps ? b / costs.totalBinaryOps : 0,
+    floatOpsFraction: costs.totalFloatOps ? f / costs.totalFloatOps : 0,
+    exitShare: share.map((s) => s / n),
+  };
+}
+
+/** One threshold for every exit, `points` values evenly from 0 (never exit early) to 1. */
+export function thresholdSweep(r: ExitRecords, costs: ExitCosts, points = 21): OperatingPoint[] {
+  const exitsN = r.argmax.length;
+  return Array.from({ length: points }, (_, k) => {
+    const t = points === 1 ? 1 : k / (points - 1);
+    return evaluatePolicy(r, costs, new Array<number>(exitsN).fill(t));
+  });
+}
+
+/** Candidate thresholds: 0, then 0.025 steps to 1. */
+const GRID = Array.from({ length: 41 }, (_, k) => k / 40);
+
+/**
+ * Searches per-exit thresholds (the last fixed at 1) on a grid. `objective` picks among the feasible points:
+ * the smallest binary-op fraction (target accuracy) or the highest accuracy (target budget).
+ */
+function gridSearch(
+  r: ExitRecords,
+  costs: ExitCosts,
+  feasible: (p: OperatingPoint) => boolean,
+  better: (a: OperatingPoint, b: OperatingPoint) => boolean,
+): OperatingPoint | null {
+  const early = r.argmax.length - 1;
+  let best: OperatingPoint | null = null;
+  const t = new Array<number>(early + 1).fill(1);
+  const visit = (e: number): void => {
+    if (e === early) {
+      const p = evaluatePolicy(r, costs, t);
+      if (feasible(p) && (best === null || better(p, best))) best = p;
+      return;
+    }
+    // Coarser grid for deeper nested exits keeps the search to ~10^4 policies for 4 exits.
+    const grid = early > 3 ? GRID.filter((_, k) => k % 4 === 0) : GRID.filter((_, k) => k % 2 === 0);
+    for (const x of grid) {
+      t[e] = x;
+      visit(e + 1);
+    }
+  };
+  visit(0);
+  return best;
+}
+
+/**
+ * Per-exit thresholds for a target accuracy: the cheapest policy (fewest binary ops) whose accuracy is at most
+ * `maxDrop` below the last exit's accuracy on these records (the validation split).
+ */
+export function calibrateForAccuracy(r: ExitRecords, costs: ExitCosts, maxDrop = 0.01): OperatingPoint {
+  const acc = exitAccuracies(r);
+  const target = acc[acc.length - 1] - maxDrop;
+  const found = gridSearch(
+    r,
+    costs,
+    (p) => p.accuracy >= target - 1e-12,
+    (a, b) => a.binaryOpsFraction < b.binaryOpsFraction || (a.binaryOpsFraction === b.binaryOpsFraction && a.accuracy > b.accuracy),
+  );
+  return found ?? evaluatePolicy(r, costs, new Array<number>(acc.length).fill(0));
+}
+
+/** Per-exit thresholds for a compute budget (MSDNet-style): the most accurate policy within `binaryOpsFraction`. */
+export function calibrateForBudget(r: ExitRecords, costs: ExitCosts, binaryOpsFraction: number): OperatingPoint | null {
+  return gridSearch(
+    r,
+    costs,
+    (p) => p.binaryOpsFraction <= binaryOpsFraction + 1e-12,
+    (a, b) => a.accuracy > b.accuracy || (a.accuracy === b.accuracy && a.binaryOpsFraction < b.binaryOpsFraction),
+  );
+}

@@ -1,0 +1,271 @@
+// The training loop: Adam with a cosine schedule, weighted exit losses, SpecAugment-style masking, validation
+// every epoch, best checkpoint kept, resumable checkpoints.
+import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { exitAccuracies } from '../eval/policy';
+import { recordsFromLogits, type ExitRecords } from '../eval/records';
+import type { SplitData, TrainData } from './data';
+import { BeeNet, type NetConfig } from './model';
+import { Rng } from './rng';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Steps of linear warm-up before the cosine decay. */
+  warmupSteps: number;
+  seed: number;
+  /** Loss weight per exit (default equal). */
+  exitWeights: number[];
+  /** SpecAugment: one time mask up to this many frames and one band mask up to this many bands; 0 disables. */
+  timeMask: number;
+  bandMask: number;
+  /** Random circular-free time shift up to +-this many frames (padding with the clip's first/last frame). */
+  timeShift: number;
+  labelSmoothing: number;
+  /** Stop after this many steps in total (smoke tests); 0 = no limit. */
+  maxSteps: number;
+  /** Checkpoint file (JSON) written after every epoch; '' = none. */
+  checkpoint: string;
+  /** Checkpoint to resume from; '' = start fresh. */
+  resume: string;
+  log: (line: string) => void;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  epochs: 8,
+  batchSize: 64,
+  learningRate: 3e-3,
+  warmupSteps: 30,
+  seed: 1,
+  exitWeights: [1, 1, 1, 1],
+  timeMask: 12,
+  bandMask: 6,
+  timeShift: 8,
+  labelSmoothing: 0.05,
+  maxSteps: 0,
+  checkpoint: '',
+  resume: '',
+  log: () => {},
+};
+
+export interface EpochStats {
+  epoch: number;
+  loss: number;
+  validationAccuracy: number[];
+  seconds: number;
+}
+
+export interface TrainResult {
+  net: BeeNet;
+  /** Parameter values of the best epoch (by mean validation accuracy over exits); loaded into `net`. */
+  best: Map<string, Float32Array>;
+  bestEpoch: number;
+  history: EpochStats[];
+  /** Loss of the first and last logged steps (smoke tests check it falls). */
+  firstLoss: number;
+  lastLoss: number;
+  seconds: number;
+  steps: number;
+}
+
+function lrAt(step: number, total: number, o: TrainOptions): number {
+  if (step < o.warmupSteps) return (o.learningRate * (step + 1)) / o.warmupSteps;
+  const p = Math.min(1, (step - o.warmupSteps) / Math.max(1, total - o.warmupSteps));
+  return o.learningRate * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
+/** Copies clips into a batch buffer with the augmentations applied (training only). */
+function makeBatch(d: SplitData, idx: ArrayLike<number>, frames: number, bands: number, o: TrainOptions | null, rng: Rng): Float32Array {
+  const per = frames * bands;
+  const out = new Float32Array(idx.length * per);
+  for (let j = 0; j < idx.length; j++) {
+    const src = d.features.subarray(idx[j] * per, (idx[j] + 1) * per);
+    const dst = out.subarray(j * per, (j + 1) * per);
+    if (!o) {
+      dst.set(src);
+      continue;
+    }
+    const shift = o.timeShift ? rng.int(2 * o.timeShift + 1) - o.timeShift : 0;
+    for (let t = 0; t < frames; t++) {
+      const s = Math.min(frames - 1, Math.max(0, t - shift));
+      dst.set(src.subarray(s * bands, (s + 1) * bands), t * bands);
+    }
+    // Masked regions take the normalised mean (0).
+    if (o.timeMask) {
+      const w = rng.int(o.timeMask + 1);
+      const t0 = rng.int(Math.max(1, frames - w));
+      dst.fill(0, t0 * bands, (t0 + w) * bands);
+    }
+    if (o.bandMask) {
+      const w = rng.int(o.bandMask + 1);
+      const b0 = rng.int(Math.max(1, bands - w));
+      for (let t = 0; t < frames; t++) dst.fill(0, t * bands + b0, t * bands + b0 + w);
+    }
+  }
+  return out;
+}
+
+/** Logits of every exit for a whole split (inference mode), one [n * classes] array per exit. */
+export function predictLogits(net: BeeNet, d: SplitData, frames: number, bands: number, batch = 256): Float32Array[] {
+  const classes = net.cfg.classes;
+  const exits = net.cfg.blocks.length;
+  const out = Array.from({ length: exits }, () => new Float32Array(d.count * classes));
+  const rng = new Rng(0);
+  for (let s = 0; s < d.count; s += batch) {
+    const idx = Array.from({ length: Math.min(batch, d.count - s) }, (_, j) => s + j);
+    const x = makeBatch(d, idx, frames, bands, null, rng);
+    const logits = tf.tidy(() => net.forward(tf.tensor4d(x, [idx.length, frames, bands, 1]), false));
+    logits.forEach((l, e) => {
+      out[e].set(l.dataSync(), s * classes);
+      l.dispose();
+    });
+  }
+  return out;
+}
+
+export function evaluateSplit(net: BeeNet, d: SplitData, frames: number, bands: number): ExitRecords {
+  return recordsFromLogits(predictLogits(net, d, frames, bands), net.cfg.classes, d.labels);
+}
+
+interface Checkpoint {
+  epoch: number;
+  step: number;
+  rng: number;
+  bestEpoch: number;
+  bestScore: number;
+  history: EpochStats[];
+  values: Record<string, string>;
+  best: Record<string, string>;
+  adamM: Record<string, string>;
+  adamV: Record<string, string>;
+}
+
+const b64 = (d: Float32Array): string => Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('base64');
+const unb64 = (s: string): Float32Array => {
+  const b = Buffer.from(s, 'base64');
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+};
+const toRecord = (m: Map<string, Float32Array>): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, b64(v)]));
+const fromRecord = (r: Record<string, string>): Map<string, Float32Array> => new Map(Object.entries(r).map(([k, v]) => [k, unb64(v)]));
+
+export function train(data: TrainData, cfg: NetConfig, options: Partial<TrainOptions> = {}): TrainResult {
+  const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  const t0 = performance.now();
+  const rng = new Rng(o.seed);
+  const net = new BeeNet(cfg, rng);
+  const { frames, bands } = data;
+  const vars = net.trainableVariables();
+  const m = new Map(vars.map((v) => [v.name, tf.variable(tf.zerosLike(v), false)]));
+  const vv = new Map(vars.map((v) => [v.name, tf.variable(tf.zerosLike(v), false)]));
+  const stepsPerEpoch = Math.ceil(data.train.count / o.batchSize);
+  const totalSteps = o.maxSteps ? Math.min(o.maxSteps, o.epochs * stepsPerEpoch) : o.epochs * stepsPerEpoch;
+  let step = 0;
+  let startEpoch = 0;
+  let bestScore = -1;
+  let bestEpoch = -1;
+  let best = net.snapshot();
+  let history: EpochStats[] = [];
+  if (o.resume) {
+    const ck = JSON.parse(readFileSync(o.resume, 'utf8')) as Checkpoint;
+    net.restore(fromRecord(ck.values));
+    for (const [k, d] of fromRecord(ck.adamM)) m.get(k)?.assign(tf.tensor(d, m.get(k)!.shape));
+    for (const [k, d] of fromRecord(ck.adamV)) vv.get(k)?.assign(tf.tensor(d, vv.get(k)!.shape));
+    best = fromRecord(ck.best);
+    ({ step, bestScore, bestEpoch, history } = ck);
+    startEpoch = ck.epoch + 1;
+    rng.reseed(ck.rng);
+    o.log(`resumed from ${o.resume} at epoch ${startEpoch}, step ${step}`);
+  }
+  const weights = cfg.blocks.map((_, e) => o.exitWeights[e] ?? 1);
+  const beta1 = 0.9;
+  const beta2 = 0.999;
+  let firstLoss = NaN;
+  let lastLoss = NaN;
+  for (let epoch = startEpoch; epoch < o.epochs && (!o.maxSteps || step < o.maxSteps); epoch++) {
+    const te = performance.now();
+    const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
+    rng.shuffle(order);
+    let lossSum = 0;
+    let lossN = 0;
+    for (let s = 0; s < stepsPerEpoch && (!o.maxSteps || step < o.maxSteps); s++) {
+      const idx = order.subarray(s * o.batchSize, Math.min((s + 1) * o.batchSize, order.length));
+      if (idx.length < 2) continue;
+      const xb = makeBatch(data.train, idx, frames, bands, o, rng);
+      const yb = Int32Array.from(idx, (i) => data.train.labels[i]);
+      const updates: Array<() => void> = [];
+      const lr = lrAt(step, totalSteps, o);
+      const lossValue = tf.tidy(() => {
+        const x = tf.tensor4d(xb, [idx.length, frames, bands, 1]);
+        const oneHot = tf.oneHot(tf.tensor1d(yb, 'int32'), cfg.classes);
+        const target = tf.add(tf.mul(oneHot, 1 - o.labelSmoothing), o.labelSmoothing / cfg.classes);
+        const { value, grads } = tf.variableGrads(() => {
+          const logits = net.forward(x, true, updates);
+          let loss: tf.Scalar = tf.scalar(0);
+          logits.forEach((l, e) => {
+            const ce = tf.mean(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(l)), 1)));
+            loss = tf.add(loss, tf.mul(ce, weights[e]));
+          });
+          return loss;
+        }, vars);
+        const c1 = 1 - beta1 ** (step + 1);
+        const c2 = 1 - beta2 ** (step + 1);
+        for (const v of vars) {
+          const g = grads[v.name];
+          const mi = m.get(v.name)!;
+          const vi = vv.get(v.name)!;
+          mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
+          vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
+          const upd = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-7));
+          v.assign(tf.sub(v, tf.mul(upd, lr)));
+        }
+        return value.dataSync()[0];
+      });
+      for (const u of updates) u();
+      net.clipLatent();
+      if (Number.isNaN(firstLoss)) firstLoss = lossValue;
+      lastLoss = lossValue;
+      lossSum += lossValue;
+      lossN++;
+      step++;
+      if (s % 50 === 0) o.log(`  epoch ${epoch + 1} step ${s}/${stepsPerEpoch} loss ${lossValue.toFixed(4)} lr ${lr.toExponential(2)}`);
+    }
+    const rec = evaluateSplit(net, data.validation, frames, bands);
+    const acc = exitAccuracies(rec);
+    const score = acc.reduce((a, b) => a + b, 0) / acc.length;
+    const seconds = (performance.now() - te) / 1000;
+    history.push({ epoch: epoch + 1, loss: lossSum / Math.max(1, lossN), validationAccuracy: acc, seconds });
+    if (score > bestScore) {
+      bestScore = score;
+      bestEpoch = epoch + 1;
+      best = net.snapshot();
+    }
+    o.log(
+      `epoch ${epoch + 1}/${o.epochs} loss ${(lossSum / Math.max(1, lossN)).toFixed(4)} val acc per exit ` +
+        `${acc.map((a) => (100 * a).toFixed(1)).join(' / ')} (${seconds.toFixed(0)} s)${bestEpoch === epoch + 1 ? ' *best' : ''}`,
+    );
+    if (o.checkpoint) {
+      const snap = (mm: Map<string, tf.Variable>): Map<string, Float32Array> =>
+        new Map([...mm].map(([k, t]) => [k, (t.dataSync() as Float32Array).slice()]));
+      const ck: Checkpoint = {
+        epoch,
+        step,
+        rng: rng.seedState,
+        bestEpoch,
+        bestScore,
+        history,
+        values: toRecord(net.snapshot()),
+        best: toRecord(best),
+        adamM: toRecord(snap(m)),
+        adamV: toRecord(snap(vv)),
+      };
+      mkdirSync(dirname(o.checkpoint), { recursive: true });
+      writeFileSync(o.checkpoint + '.tmp', JSON.stringify(ck));
+      renameSync(o.checkpoint + '.tmp', o.checkpoint);
+    }
+  }
+  for (const t of [...m.values(), ...vv.values()]) t.dispose();
+  net.restore(best);
+  return { net, best, bestEpoch, history, firstLoss, lastLoss, seconds: (performance.now() - t0) / 1000, steps: step };
+}

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { classDifficulty, hardestClips } from '../../src/eval/difficulty';
+import { calibrateForAccuracy, calibrateForBudget, evaluatePolicy, exitAccuracies, simulate, thresholdSweep } from '../../src/eval/policy';
+import { recordsFromLogits, recordsFromResults, type ExitCosts, type ExitRecords } from '../../src/eval/records';
+import { reportMarkdown, reportSvg, type ModelReport } from '../../src/eval/report';
+
+const costs: ExitCosts = {
+  cumulativeBinaryOps: [10, 40, 70, 100],
+  cumulativeFloatOps: [5, 6, 7, 8],
+  totalBinaryOps: 100,
+  totalFloatOps: 8,
+};
+
+/** 4 clips x 4 exits, 2 classes: hand-made entropies and predictions. */
+function records(): ExitRecords {
+  return {
+    classes: 2,
+    count: 4,
+    labels: Int32Array.from([0, 1, 0, 1]),
+    argmax: [Int32Array.from([0, 0, 1, 0]), Int32Array.from([0, 1, 1, 0]), Int32Array.from([0, 1, 0, 0]), Int32Array.from([0, 1, 0, 1])],
+    entropy: [
+      Float32Array.from([0.1, 0.9, 0.9, 0.9]),
+      Float32Array.from([0.1, 0.2, 0.9, 0.9]),
+      Float32Array.from([0.1, 0.2, 0.3, 0.9]),
+      Float32Array.from([0.1, 0.2, 0.3, 0.4]),
+    ],
+    maxProb: Array.from({ length: 4 }, () => new Float32Array(4)),
+  };
+}
+
+describe('policy', () => {
+  it('per-exit accuracy', () => {
+    expect(exitAccuracies(records())).toEqual([0.25, 0.5, 0.75, 1]);
+  });
+
+  it('exits at the first entropy strictly below the threshold; the last exit accepts', () => {
+    const r = records();
+    expect(Array.from(simulate(r, [0.5, 0.5, 0.5, 0]).exits)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(simulate(r, [0.1, 0.1, 0.1, 1]).exits)).toEqual([3, 3, 3, 3]);
+    const p = evaluatePolicy(r, costs, [0.5, 0.5, 0.5, 0.5]);
+    expect(p.accuracy).toBe(1);
+    expect(p.meanExit).toBe(1.5);
+    expect(p.binaryOpsFraction).toBeCloseTo((10 + 40 + 70 + 100) / 400);
+    expect(p.floatOpsFraction).toBeCloseTo((5 + 6 + 7 + 8) / 32);
+    expect(p.exitShare).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(p.thresholds[3]).toBe(1);
+  });
+
+  it('sweep goes from the full model (t=0) to the first exit for confident clips (t=1)', () => {
+    const s = thresholdSweep(records(), costs, 11);
+    expect(s).toHaveLength(11);
+    expect(s[0].binaryOpsFraction).toBe(1);
+    expect(s[0].accuracy).toBe(1);
+    expect(s[10].meanExit).toBe(0);
+    for (let k = 1; k < s.length; k++) expect(s[k].binaryOpsFraction).toBeLessThanOrEqual(s[k - 1].binaryOpsFraction);
+  });
+
+  it('calibration for accuracy finds the cheapest policy keeping the last exit accuracy', () => {
+    const p = calibrateForAccuracy(records(), costs, 0);
+    expect(p.accuracy).toBe(1);
+    expect(p.binaryOpsFraction).toBeCloseTo(0.55);
+    // With a 25-point allowance a cheaper policy is found.
+    expect(calibrateForAccuracy(records(), costs, 0.25).binaryOpsFraction).toBeLessThan(0.55);
+  });
+
+  it('calibration for a budget stays within it and maximises accuracy', () => {
+    // 0.35: clip 0 at exit 0, the rest at exit 1 (130 / 400 ops), two right; anything better costs more.
+    const p = calibrateForBudget(records(), costs, 0.35)!;
+    expect(p.binaryOpsFraction).toBeLessThanOrEqual(0.35);
+    expect(calibrateForBudget(records(), costs, 0.3)!.accuracy).toBe(0.25);
+    expect(p.accuracy).toBe(0.5);
+    expect(calibrateForBudget(records(), costs, 0.05)).toBeNull();
+  });
+});
+
+describe('records', () => {
+  it('from logits and from runtime result rows agree', () => {
+    const logits = [Float32Array.from([2, 0, 0, 1]), Float32Array.from([0, 0, -1, 3])];
+    const labels = Int32Array.from([0, 1]);
+    const a = recordsFromLogits(logits, 2, labels);
+    expect(Array.from(a.argmax[0])).toEqual([0, 1]);
+    expect(a.entropy[1][0]).toBeCloseTo(1, 6);
+    const rows = logits.map((l, e) => {
+      const out = new Float32Array(2 * 5);
+      for (let i = 0; i < 2; i++) {
+        out.set(l.subarray(i * 2, i * 2 + 2), i * 5);
+        out[i * 5 + 2] = a.entropy[e][i];
+        out[i * 5 + 3] = a.maxProb[e][i];
+        out[i * 5 + 4] = a.argmax[e][i];
+      }
+      return out;
+    });
+    const b = recordsFromResults(rows, 2, labels);
+    expect(b.argmax).toEqual(a.argmax);
+    expect(b.entropy).toEqual(a.entropy);
+  });
+});
+
+describe('difficulty and report', () => {
+  it('per-class exits and mean entropy; hardest clips first', () => {
+    const r = records();
+    const c = classDifficulty(r, [0.5, 0.5, 0.5, 1], ['a', 'b']);
+    expect(c[0].count).toBe(2);
+    expect(c[0].exitShare).toEqual([0.5, 0, 0.5, 0]);
+    expect(c[1].meanExit).toBe(2);
+    expect(c[0].meanEntropy[0]).toBeCloseTo(0.5);
+    const h = hardestClips(r, [0.5, 0.5, 0.5, 1], ['a', 'b'], ['c0', 'c1', 'c2', 'c3'], 2);
+    expect(h.map((x) => x.id)).toEqual(['c3', 'c2']);
+  });
+
+  it('renders Markdown and SVG', () => {
+    const r = records();
+    const p = evaluatePolicy(r, costs, [0.5, 0.5, 0.5, 1]);
+    const rep: ModelReport = {
+      model: 'm', task: 't', architecture: 'binarynet', labels: ['a', 'b'], fileBytes: 1000, testClips: 4, validationClips: 4,
+      cumulativeBinaryOps: costs.cumulativeBinaryOps, cumulativeFloatOps: costs.cumulativeFloatOps,
+      testAccuracyPerExit: exitAccuracies(r), validationAccuracyPerExit: exitAccuracies(r),
+      sweep: thresholdSweep(r, costs, 3).map((s) => ({ ...s, threshold: s.thresholds[0], cpuLatencyMs: 1 })),
+      calibrated: [{ target: 'x', validation: p, test: p }], exitPolicy: p.thresholds,
+      classes: classDifficulty(r, p.thresholds, ['a', 'b']), hardest: hardestClips(r, p.thresholds, ['a', 'b'], [], 2), provenance: { seed: 1 },
+    };
+    const md = reportMarkdown(rep);
+    expect(md).toContain('| 3 | 100.00 |');
+    const svg = reportSvg(rep);
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('polyline');
+    expect(svg.endsWith('</svg>')).toBe(true);
+  });
+});
