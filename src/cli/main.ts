@@ -25,6 +25,16 @@ function parseThresholds(text: string): number[] {
   return values;
 }
 
+/** Decodes a WAV file; errors name the file. */
+async function readWav(path: string): Promise<ReturnType<typeof decodeWav>> {
+  try {
+    return decodeWav(await readFile(path));
+  } catch (e) {
+    if (e instanceof BeenetError) throw new BeenetError(e.code, `${path}: ${e.message}`, { cause: e });
+    throw new BeenetError('BAD_AUDIO', `${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
 async function classify(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
@@ -53,7 +63,7 @@ async function classify(args: string[]): Promise<void> {
     const model = await runtime.load(modelPath);
     const rows = [];
     for (const path of clips) {
-      const wav = decodeWav(await readFile(path));
+      const wav = await readWav(path);
       const r = await model.classify({ audio: wav.samples, sampleRate: wav.sampleRate }, options);
       rows.push({ clip: path, ...r, probabilities: Array.from(r.probabilities) });
       if (!values.json) {

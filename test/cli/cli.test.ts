@@ -1,0 +1,46 @@
+// The `beenet` command: classify bundled clips, describe a model, and fail with named errors.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main';
+
+function capture(): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+  vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
+  return { out, err };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('beenet CLI', () => {
+  it('classifies bundled clips and reports label, exit, entropy and the backend', async () => {
+    const { out } = capture();
+    const code = await main(['classify', 'models/kws-reactnet.bee', 'models/clips/kws/yes.wav', 'models/clips/kws/stop.wav', '--backend', 'wasm', '--threshold', '0', '--json']);
+    expect(code).toBe(0);
+    const report = JSON.parse(out.join('\n')) as { backend: string; results: { clip: string; label: string; exit: number; entropy: number }[] };
+    expect(report.backend).toBe('wasm');
+    expect(report.results.map((r) => r.exit)).toEqual([3, 3]);
+    for (const r of report.results) expect(Number.isFinite(r.entropy)).toBe(true);
+  });
+
+  it('prints the model description', async () => {
+    const { out } = capture();
+    expect(await main(['info', 'models/kws-reactnet.bee'])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/task kws, architecture reactnet/);
+    expect(text).toMatch(/block 3: .* binary ops/);
+    expect(text).toMatch(/exit policy: entropy/);
+  });
+
+  it('fails with a message naming the file or the option', async () => {
+    const { err } = capture();
+    expect(await main(['classify', 'missing.bee', 'models/clips/kws/yes.wav', '--backend', 'cpu'])).toBe(1);
+    expect(await main(['classify', 'models/kws-reactnet.bee', 'README.md', '--backend', 'cpu'])).toBe(1);
+    expect(await main(['classify', 'models/kws-reactnet.bee', 'models/clips/kws/yes.wav', '--threshold', 'high'])).toBe(1);
+    expect(await main(['frobnicate'])).toBe(1);
+    expect(err[0]).toMatch(/could not read model file missing\.bee.*\[MODEL_FORMAT\]/);
+    expect(err[1]).toMatch(/README\.md: not a RIFF\/WAVE file \[BAD_AUDIO\]/);
+    expect(err[2]).toMatch(/--threshold must be a number/);
+    expect(err[3]).toMatch(/unknown command 'frobnicate'/);
+  });
+});
