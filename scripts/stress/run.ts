@@ -1,5 +1,6 @@
 // The full reliability run (issue figures for the README): model-file fuzzing that also classifies what loads,
-// a soak, injected device losses and concurrent callers. `npm run stress -- [--fuzz 10000] [--soak 10000]`.
+// a soak in Node and in one Chromium page, injected device losses and concurrent callers.
+// `npm run stress -- [--fuzz 10000] [--soak 10000] [--page-soak 10000] [--losses 30]`.
 // Writes bench/results/stress-<date>.json and prints a summary.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { BeenetError } from '../../src/errors';
@@ -9,6 +10,7 @@ import { createNodeRuntime } from '../../src/node';
 import { mutate } from '../../test/format/mutate';
 import { randomModel, RECIPE_NAMES, tinyModel } from '../../test/helpers/random-model';
 import { mulberry32 } from '../../test/helpers/rng';
+import { browserSoak } from './browser-soak';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,6 +20,7 @@ function arg(name: string, fallback: number): number {
 const fuzzCount = arg('fuzz', 10000);
 const soakCount = arg('soak', 10000);
 const lossCount = arg('losses', 30);
+const pageSoakCount = arg('page-soak', 10000);
 
 function features(seed: number, size: number): Float32Array {
   const rng = mulberry32(seed);
@@ -146,6 +149,11 @@ const wasmRuntime = await createRuntime({ backend: 'wasm' });
 report.soakWasm = await soak(await wasmRuntime.load(bee), 'wasm');
 console.log(report.soakWasm);
 gpuRuntime.dispose();
+console.log(`page soak: ${pageSoakCount} classifications in one Chromium page, WebGPU then WASM ...`);
+report.pageSoakWebgpu = await browserSoak('webgpu', pageSoakCount);
+console.log(report.pageSoakWebgpu);
+report.pageSoakWasm = await browserSoak('wasm', pageSoakCount);
+console.log(report.pageSoakWasm);
 console.log(`device loss: ${lossCount} injections ...`);
 report.deviceLoss = await deviceLoss(bee);
 console.log(report.deviceLoss);
