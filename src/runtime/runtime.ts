@@ -24,6 +24,12 @@ export interface RuntimeOptions {
   powerPreference?: GPUPowerPreference;
   /** Clips per GPU submission (default 64); larger batches are split. */
   maxBatch?: number;
+  /**
+   * WebAssembly backend: worker threads sharing each batch (default 1, the calling thread). With more than 1,
+   * clips are split between workers (src/runtime/wasm-pool-executor.ts, docs/wasm.md); where workers cannot be
+   * started (a built Node bundle), the single-thread executor is used. Integer in [1, 16].
+   */
+  threads?: number;
   /** Reads a model given as a file path (beenet/node sets this); URLs are always fetched. */
   readFile?: (path: string) => Promise<Uint8Array>;
 }
@@ -89,6 +95,9 @@ export class Runtime {
     }
     if (options.maxBatch !== undefined && !(Number.isInteger(options.maxBatch) && options.maxBatch >= 1 && options.maxBatch <= 4096)) {
       throw new BeenetError('BAD_INPUT', `maxBatch must be an integer in [1, 4096], got ${options.maxBatch}`);
+    }
+    if (options.threads !== undefined && !(Number.isInteger(options.threads) && options.threads >= 1 && options.threads <= 16)) {
+      throw new BeenetError('BAD_INPUT', `threads must be an integer in [1, 16], got ${options.threads}`);
     }
     if (choice === 'cpu') return new Runtime({ backend: 'cpu', adapter: null, isFallbackAdapter: false, reason: 'requested' }, null, options);
     if (choice === 'wasm') {
@@ -156,6 +165,11 @@ export class Runtime {
         return new CpuExecutor(plan);
       case 'wasm': {
         // Loaded on demand: the WebAssembly payload stays out of pages that run on WebGPU.
+        const threads = this.options.threads ?? 1;
+        if (threads > 1) {
+          const { WasmPoolExecutor, wasmPoolAvailable } = await import('./wasm-pool-executor');
+          if (wasmPoolAvailable()) return WasmPoolExecutor.create(plan, { threads });
+        }
         const { WasmExecutor } = await import('./wasm-executor');
         return WasmExecutor.create(plan);
       }

@@ -1,0 +1,226 @@
+// The WebAssembly backend on several threads: N workers, each owning a full WasmExecutor over the same plan
+// (src/wasm/worker.ts), and a host that splits every batch between them. Clip i of a batch belongs to worker
+// i mod N for every stage (its per-clip values live there), as local clip floor(i / N); `runStage` sends each
+// worker its share of the active list (order kept) and merges the records back in the caller's order. Clips
+// are independent and each worker runs the single-thread code, so records are identical to WasmExecutor's.
+//
+// Only messages cross threads (features in, records out), so no SharedArrayBuffer and no cross-origin
+// isolation is needed. Workers: module Workers in browsers (bundled by Vite); worker_threads in Node, from the
+// TypeScript sources only (vitest, tsx: src/wasm/worker-node.mjs registers tsx). Where no worker can be
+// started, `wasmPoolAvailable()` is false and the runtime uses the single-thread executor.
+import { exitRecordStride } from '../cpu/exit-result';
+import { BeenetError } from '../errors';
+import type { WorkerReply, WorkerRequest } from '../wasm/worker';
+import type { ExecutorStats, StageExecutor } from './executor';
+import type { ModelPlan } from './plan';
+
+export interface WasmPoolOptions {
+  /** Workers (default 2). */
+  threads?: number;
+  /** Largest batch `setInput` accepts (default 4096); each worker holds up to ceil(maxBatch / threads) clips. */
+  maxBatch?: number;
+}
+
+/** What the host needs of a worker, in Node or a browser. */
+interface WorkerHandle {
+  post(request: WorkerRequest, transfer: ArrayBuffer[]): void;
+  /** Keeps the process alive while a request is pending (Node); no-op in browsers. */
+  hold(busy: boolean): void;
+  terminate(): void;
+}
+
+type Pending = { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: Error) => void };
+
+const DEFAULT_MAX_BATCH = 4096;
+// Resolved against this module only when it runs from its .ts source (a literal would make Vite emit it).
+const NODE_ENTRY = '../wasm/worker-node.mjs';
+
+function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
+}
+
+/** Whether this environment can start the pool's workers. */
+export function wasmPoolAvailable(): boolean {
+  if (isNode()) return import.meta.url.endsWith('.ts');
+  return typeof Worker === 'function';
+}
+
+class PoolWorker {
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  bytes = 0;
+
+  private constructor(private readonly handle: WorkerHandle) {}
+
+  static async start(index: number): Promise<PoolWorker> {
+    let self: PoolWorker | null = null;
+    const onReply = (r: WorkerReply): void => self?.reply(r);
+    const onFailure = (e: unknown): void => self?.fail(e);
+    let handle: WorkerHandle;
+    if (isNode()) {
+      const { Worker: NodeWorker } = await import('node:worker_threads');
+      const w = new NodeWorker(new URL(NODE_ENTRY, import.meta.url), { name: `beenet-wasm-${index}` });
+      w.on('message', onReply);
+      w.on('error', onFailure);
+      w.on('exit', (code) => onFailure(new Error(`worker exited with code ${code}`)));
+      w.unref();
+      handle = {
+        post: (m, t) => w.postMessage(m, t),
+        hold: (busy) => (busy ? w.ref() : w.unref()),
+        terminate: () => void w.terminate(),
+      };
+    } else {
+      const w = new Worker(new URL('../wasm/worker.ts', import.meta.url), { type: 'module', name: `beenet-wasm-${index}` });
+      w.addEventListener('message', (e: MessageEvent<WorkerReply>) => onReply(e.data));
+      w.addEventListener('error', (e) => onFailure(new Error(e.message)));
+      handle = { post: (m, t) => w.postMessage(m, t), hold: () => {}, terminate: () => w.terminate() };
+    }
+    self = new PoolWorker(handle);
+    return self;
+  }
+
+  request(make: (id: number) => WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.handle.hold(true);
+      this.pending.set(id, { resolve, reject });
+      this.handle.post(make(id), transfer);
+    });
+  }
+
+  private settle(id: number): Pending | undefined {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (this.pending.size === 0) this.handle.hold(false);
+    return p;
+  }
+
+  private reply(r: WorkerReply): void {
+    const p = this.settle(r.id);
+    if (!p) return;
+    if (r.ok) {
+      this.bytes = r.bytes;
+      p.resolve(r);
+    } else {
+      p.reject(r.code ? new BeenetError(r.code, r.message) : new Error(r.message));
+    }
+  }
+
+  private fail(e: unknown): void {
+    const error = new BeenetError('UNSUPPORTED', `a wasm worker failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    for (const id of [...this.pending.keys()]) this.settle(id)?.reject(error);
+  }
+
+  terminate(): void {
+    this.fail(new Error('terminated'));
+    this.handle.terminate();
+  }
+}
+
+export class WasmPoolExecutor implements StageExecutor {
+  readonly kind = 'wasm' as const;
+  readonly maxBatch: number;
+  readonly threads: number;
+  private batch = 0;
+  private disposed = false;
+
+  private constructor(private readonly plan: ModelPlan, private readonly workers: PoolWorker[], maxBatch: number) {
+    this.threads = workers.length;
+    this.maxBatch = maxBatch;
+  }
+
+  /** Starts the workers and builds each one's executor (parameters copied into every worker's memory). */
+  static async create(plan: ModelPlan, options: WasmPoolOptions = {}): Promise<WasmPoolExecutor> {
+    const threads = options.threads ?? 2;
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(threads) || threads < 1) throw new BeenetError('BAD_INPUT', `threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new BeenetError('BAD_INPUT', `maxBatch must be a positive integer, got ${maxBatch}`);
+    if (!wasmPoolAvailable()) throw new BeenetError('UNSUPPORTED', 'workers for the wasm pool cannot be started here');
+    const workers: PoolWorker[] = [];
+    try {
+      for (let i = 0; i < threads; i++) workers.push(await PoolWorker.start(i));
+      const share = Math.ceil(maxBatch / threads);
+      await Promise.all(workers.map((w) => w.request((id) => ({ type: 'init', id, plan, maxBatch: share }))));
+    } catch (e) {
+      for (const w of workers) w.terminate();
+      throw e;
+    }
+    return new WasmPoolExecutor(plan, workers, maxBatch);
+  }
+
+  private live(): void {
+    if (this.disposed) throw new BeenetError('DISPOSED', 'the wasm executor was disposed');
+  }
+
+  async setInput(features: Float32Array, n: number): Promise<void> {
+    this.live();
+    const size = this.plan.inputElements;
+    if (!Number.isInteger(n) || n < 0 || n > this.maxBatch) {
+      throw new BeenetError('BAD_INPUT', `batch of ${n} clips: the wasm executor takes 0 to ${this.maxBatch}`);
+    }
+    if (features.length < n * size) {
+      throw new BeenetError('BAD_INPUT', `features hold ${features.length} floats, ${n} clips need ${n * size}`);
+    }
+    const t = this.threads;
+    this.batch = 0;
+    await Promise.all(
+      this.workers.map((w, wi) => {
+        const count = n > wi ? Math.ceil((n - wi) / t) : 0;
+        const share = new Float32Array(count * size);
+        for (let j = 0; j < count; j++) {
+          const clip = j * t + wi;
+          share.set(features.subarray(clip * size, (clip + 1) * size), j * size);
+        }
+        return w.request((id) => ({ type: 'input', id, features: share, n: count }), [share.buffer]);
+      }),
+    );
+    this.batch = n;
+  }
+
+  async runStage(stage: number, active: Uint32Array): Promise<Float32Array> {
+    this.live();
+    if (!Number.isInteger(stage) || stage < 0 || stage >= this.plan.stages.length) {
+      throw new BeenetError('BAD_INPUT', `stage ${stage} does not exist (the model has ${this.plan.stages.length})`);
+    }
+    const t = this.threads;
+    const counts = new Uint32Array(t);
+    for (const clip of active) {
+      if (clip >= this.batch) throw new BeenetError('BAD_INPUT', `clip ${clip} is not in the current batch of ${this.batch}`);
+      counts[clip % t]++;
+    }
+    const shares = Array.from(counts, (c) => new Uint32Array(c));
+    const fill = new Uint32Array(t);
+    for (const clip of active) shares[clip % t][fill[clip % t]++] = Math.floor(clip / t);
+    const replies = await Promise.all(
+      this.workers.map((w, wi) =>
+        shares[wi].length === 0
+          ? Promise.resolve(null)
+          : w.request((id) => ({ type: 'run', id, stage, active: shares[wi] })).then((r) => r.records),
+      ),
+    );
+    // Merge: each worker's records are in the order of its share, which is the caller's order restricted to it.
+    const stride = exitRecordStride(this.plan.classes);
+    const out = new Float32Array(active.length * stride);
+    fill.fill(0);
+    active.forEach((clip, row) => {
+      const wi = clip % t;
+      const records = replies[wi];
+      if (!records) throw new BeenetError('UNSUPPORTED', `wasm worker ${wi} returned no records`);
+      const at = fill[wi]++ * stride;
+      out.set(records.subarray(at, at + stride), row * stride);
+    });
+    return out;
+  }
+
+  stats(): ExecutorStats {
+    const bytes = this.disposed ? 0 : this.workers.reduce((sum, w) => sum + w.bytes, 0);
+    return { backend: 'wasm', liveBuffers: 0, liveBindGroups: 0, bytes };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.batch = 0;
+    for (const w of this.workers) w.terminate();
+  }
+}

@@ -1,0 +1,72 @@
+// The worker side of WasmPoolExecutor (src/runtime/wasm-pool-executor.ts): one full WasmExecutor over the
+// model's plan, driven by messages. The host gives each worker a fixed share of the batch's clips, so every
+// value a clip keeps between stages stays in the worker that produced it; nothing is shared but messages.
+//
+// Browsers start it as a module worker (`new Worker(new URL('./worker.ts', import.meta.url))`, bundled by
+// Vite) and it serves `self`; Node starts `worker-node.mjs`, which calls `serveWasmExecutor(parentPort)`.
+import { BeenetError, isBeenetError, type BeenetErrorCode } from '../errors';
+import type { ModelPlan } from '../runtime/plan';
+import { WasmExecutor } from '../runtime/wasm-executor';
+
+export type WorkerRequest =
+  | { type: 'init'; id: number; plan: ModelPlan; maxBatch: number }
+  | { type: 'input'; id: number; features: Float32Array; n: number }
+  | { type: 'run'; id: number; stage: number; active: Uint32Array }
+  | { type: 'dispose'; id: number };
+
+export type WorkerReply =
+  | { id: number; ok: true; records: Float32Array | null; bytes: number }
+  | { id: number; ok: false; code: BeenetErrorCode | null; message: string };
+
+/** The two sides of a message channel: Node's `parentPort` and a worker's `self` both fit. */
+export interface WorkerPort {
+  postMessage(message: WorkerReply, transfer: ArrayBuffer[]): void;
+}
+
+/** Handles one request; requests are handled one after the other, in arrival order. */
+export function serveWasmExecutor(port: WorkerPort): (request: WorkerRequest) => void {
+  let executor: WasmExecutor | null = null;
+  let queue: Promise<void> = Promise.resolve();
+  const live = (): WasmExecutor => {
+    if (!executor) throw new BeenetError('DISPOSED', 'the wasm worker has no executor (not initialised, or disposed)');
+    return executor;
+  };
+  const handle = async (r: WorkerRequest): Promise<Float32Array | null> => {
+    switch (r.type) {
+      case 'init':
+        executor = new WasmExecutor(r.plan, { maxBatch: r.maxBatch });
+        return null;
+      case 'input':
+        await live().setInput(r.features, r.n);
+        return null;
+      case 'run':
+        return live().runStage(r.stage, r.active);
+      case 'dispose':
+        executor?.dispose();
+        executor = null;
+        return null;
+    }
+  };
+  return (request) => {
+    queue = queue.then(async () => {
+      try {
+        const records = await handle(request);
+        const bytes = executor ? executor.stats().bytes : 0;
+        port.postMessage({ id: request.id, ok: true, records, bytes }, records ? [records.buffer as ArrayBuffer] : []);
+      } catch (e) {
+        const code = isBeenetError(e) ? e.code : null;
+        port.postMessage({ id: request.id, ok: false, code, message: e instanceof Error ? e.message : String(e) }, []);
+      }
+    });
+  };
+}
+
+// A browser worker serves itself (Node's entry, worker-node.mjs, calls serveWasmExecutor on parentPort).
+interface BrowserWorkerScope extends WorkerPort {
+  addEventListener(type: 'message', listener: (event: MessageEvent<WorkerRequest>) => void): void;
+}
+if ('WorkerGlobalScope' in globalThis) {
+  const scope = globalThis as unknown as BrowserWorkerScope;
+  const serve = serveWasmExecutor(scope);
+  scope.addEventListener('message', (event) => serve(event.data));
+}
