@@ -3,28 +3,17 @@
 // and collect the page's result.
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer as netServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../test/helpers/chromium';
 import { ROOT } from './env';
 import { loadInputs, peerValues, type BenchModel } from './inputs';
 import type { PageManifest, PageModel, PageResult } from './page/protocol';
 import type { SuiteOptions } from './suite';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-renderer-backgrounding',
-  '--disable-background-timer-throttling',
-];
+const CHROMIUM_FLAGS = [...CHROMIUM_ARGS, '--disable-renderer-backgrounding', '--disable-background-timer-throttling'];
 
 export interface BrowserRun {
   ok: boolean;
@@ -37,17 +26,6 @@ export interface BrowserRun {
   seconds: number;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = netServer();
-    srv.once('error', fail);
-    srv.listen(0, 'localhost', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 function stage(dir: string, models: readonly BenchModel[], o: SuiteOptions): PageManifest {
   const require = createRequire(import.meta.url);
@@ -123,7 +101,7 @@ export async function runBrowser(models: readonly BenchModel[], o: SuiteOptions,
       },
     });
     await server.listen();
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
     version = browser.version();
     log(`browser: Chromium ${version}, page http://localhost:${port}/`);
     const page = await browser.newPage();
@@ -139,11 +117,11 @@ export async function runBrowser(models: readonly BenchModel[], o: SuiteOptions,
     const error = await page.evaluate(() => window.__benchError ?? null);
     if (error) throw new Error(`the page failed: ${error}`);
     const result = await page.evaluate(() => window.__benchResult ?? null);
-    return { ok: true, chromium: version, flags: CHROMIUM_ARGS, page: result, seconds: (performance.now() - t0) / 1000 };
+    return { ok: true, chromium: version, flags: CHROMIUM_FLAGS, page: result, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     log(`browser run FAILED: ${msg}`);
-    return { ok: false, error: msg, chromium: version, flags: CHROMIUM_ARGS, page: null, seconds: (performance.now() - t0) / 1000 };
+    return { ok: false, error: msg, chromium: version, flags: CHROMIUM_FLAGS, page: null, seconds: (performance.now() - t0) / 1000 };
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);

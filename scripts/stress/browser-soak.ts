@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
+import { CHROMIUM, CHROMIUM_ARGS } from '../../test/helpers/chromium';
 import type { SoakResult } from './page/main';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -18,10 +19,9 @@ export async function browserSoak(backend: 'webgpu' | 'wasm', count: number): Pr
   const address = server.httpServer?.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: CHROMIUM,
     headless: true,
-    args: ['--enable-unsafe-webgpu', '--no-sandbox', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-quic', '--enable-precise-memory-info', '--js-flags=--expose-gc'],
+    args: [...CHROMIUM_ARGS, '--enable-precise-memory-info', '--js-flags=--expose-gc'],
   });
   try {
     const page = await browser.newPage();

@@ -1,4 +1,5 @@
 // What a backend provides to the scheduler: run one stage (trunk + exit head) for a set of clips.
+import { BeenetError } from '../errors';
 import type { ExitCriterion } from '../model/graph';
 
 export type BackendKind = 'webgpu' | 'wasm' | 'cpu';
@@ -38,4 +39,14 @@ export interface StageExecutor {
   runGated?(criterion: ExitCriterion, thresholds: readonly number[], n: number): Promise<GatedResult>;
   stats(): ExecutorStats;
   dispose(): void;
+}
+
+/** The check every executor's setInput makes: 0 to maxBatch clips, and features for each of them. */
+export function checkBatch(features: Float32Array, n: number, inputElements: number, maxBatch: number): void {
+  if (!Number.isInteger(n) || n < 0 || n > maxBatch) {
+    throw new BeenetError('BAD_INPUT', `batch of ${n} clips: this executor takes 0 to ${maxBatch} at a time`);
+  }
+  if (features.length < n * inputElements) {
+    throw new BeenetError('BAD_INPUT', `features hold ${features.length} floats, ${n} clips need ${n * inputElements}`);
+  }
 }

@@ -17,7 +17,7 @@ import type { OutputTransform } from '../layout/transform';
 import type { ExitCriterion, ValueName } from '../model/graph';
 import type { ValueInfo } from '../model/shapes';
 import { effectiveThreshold } from './exit-policy';
-import type { ExecutorStats, GatedResult, StageExecutor } from './executor';
+import { checkBatch, type ExecutorStats, type GatedResult, type StageExecutor } from './executor';
 import type { ModelPlan, PlannedLayer, TransformSpec } from './plan';
 
 // GPUBufferUsage values as numbers, so importing this file needs no WebGPU globals.
@@ -185,11 +185,8 @@ export class GpuExecutor implements StageExecutor {
 
   async setInput(features: Float32Array, n: number): Promise<void> {
     this.check();
-    if (!Number.isInteger(n) || n < 1 || n > this.maxBatch) throw new BeenetError('BAD_INPUT', `batch of ${n} clips; this model takes 1 to ${this.maxBatch} per submission`);
-    if (features.length !== n * this.plan.inputElements) {
-      throw new BeenetError('BAD_INPUT', `features hold ${features.length} values, expected ${n} x ${this.plan.inputElements}`);
-    }
-    this.pool.write(this.values.get('input')!, 0, features);
+    checkBatch(features, n, this.plan.inputElements, this.maxBatch);
+    if (n > 0) this.pool.write(this.values.get('input')!, 0, features.subarray(0, n * this.plan.inputElements));
     this.n = n;
   }
 

@@ -10,7 +10,7 @@ import { BeenetError } from '../errors';
 import type { ValueName } from '../model/graph';
 import { prepareOp, tensorBytes, tensorInfo, type PreparedOp } from '../wasm/layers';
 import { createKernels, createKernelsSync, type WasmKernels } from '../wasm/module';
-import type { ExecutorStats, StageExecutor } from './executor';
+import { checkBatch, type ExecutorStats, type StageExecutor } from './executor';
 import type { ModelPlan, PlannedLayer } from './plan';
 
 export interface WasmExecutorOptions {
@@ -135,12 +135,7 @@ export class WasmExecutor implements StageExecutor {
   async setInput(features: Float32Array, n: number): Promise<void> {
     this.live();
     const size = this.plan.inputElements;
-    if (!Number.isInteger(n) || n < 0 || n > this.maxBatch) {
-      throw new BeenetError('BAD_INPUT', `batch of ${n} clips: the wasm executor takes 0 to ${this.maxBatch}`);
-    }
-    if (features.length < n * size) {
-      throw new BeenetError('BAD_INPUT', `features hold ${features.length} floats, ${n} clips need ${n * size}`);
-    }
+    checkBatch(features, n, size, this.maxBatch);
     this.reserve(n);
     const f32 = this.k.f32;
     for (let i = 0; i < n; i++) f32.set(features.subarray(i * size, (i + 1) * size), this.addr(this.inputSlot, i) >>> 2);

@@ -11,7 +11,7 @@
 import { exitRecordStride } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
 import type { WorkerReply, WorkerRequest } from '../wasm/worker';
-import type { ExecutorStats, StageExecutor } from './executor';
+import { checkBatch, type ExecutorStats, type StageExecutor } from './executor';
 import type { ModelPlan } from './plan';
 
 export interface WasmPoolOptions {
@@ -155,12 +155,7 @@ export class WasmPoolExecutor implements StageExecutor {
   async setInput(features: Float32Array, n: number): Promise<void> {
     this.live();
     const size = this.plan.inputElements;
-    if (!Number.isInteger(n) || n < 0 || n > this.maxBatch) {
-      throw new BeenetError('BAD_INPUT', `batch of ${n} clips: the wasm executor takes 0 to ${this.maxBatch}`);
-    }
-    if (features.length < n * size) {
-      throw new BeenetError('BAD_INPUT', `features hold ${features.length} floats, ${n} clips need ${n * size}`);
-    }
+    checkBatch(features, n, size, this.maxBatch);
     const t = this.threads;
     this.batch = 0;
     await Promise.all(

@@ -2,28 +2,15 @@
 // CSP), served by `vite preview`, driven by headless Chromium. Labels are checked against the model's CPU
 // reference in Node on the same WAV files, not against the clips' true labels.
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../helpers/chromium';
 import { expectedExits, prepareFixture, type Fixture } from './fixture';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CHROMIUM = '/usr/bin/chromium';
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, 'localhost', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => ok(port));
-    });
-  });
-}
 
 interface PageResult {
   seq: number;
@@ -99,13 +86,7 @@ describe('demo page', () => {
       headless: true,
       viewport: { width: 1440, height: 1000 },
       args: [
-        '--enable-unsafe-webgpu',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
+        ...CHROMIUM_ARGS,
         // A fake microphone (a periodic beep) and auto-accepted permission prompts, for the mic path.
         '--use-fake-device-for-media-stream',
         '--use-fake-ui-for-media-stream',
