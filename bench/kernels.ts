@@ -1,11 +1,9 @@
 // Binary vs float convolution throughput on one adapter, plus peak XOR+popcount throughput.
-// Run: node --import tsx --import ./scripts/wgsl-loader.mjs bench/kernels.ts [--quick] [--binary-only] [--compare]
-// --compare also times bench/bconv-baseline.wgsl (the previous bconv: OHWI weights, 32 scalar weight loads and
-// 32 countOneBits per step) on the same inputs, alternating with the current kernel, and prints new/old speedups.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Run: node --import tsx --import ./scripts/wgsl-loader.mjs bench/kernels.ts [--quick] [--binary-only]
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { BufferPool } from '../src/gpu/buffers';
 import { acquireGpu } from '../src/gpu/device';
-import { dummyStorage, encodeDispatch, type Dispatch } from '../src/gpu/kernels/common';
+import { encodeDispatch, type Dispatch } from '../src/gpu/kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../src/gpu/kernels/conv';
 import { KernelRegistry } from '../src/gpu/registry';
 import { nodeGpu, watchUncapturedErrors } from '../src/node/gpu';
@@ -14,7 +12,6 @@ import { wordsFor } from '../src/layout/bits';
 const quick = process.argv.includes('--quick');
 // Skips the (slow) float convolutions: for iterating on the binary kernel.
 const binaryOnly = process.argv.includes('--binary-only');
-const compare = process.argv.includes('--compare');
 const SHAPES: [number, number, number, number][] = [
   [98, 64, 32, 32],
   [49, 32, 64, 64],
@@ -125,8 +122,6 @@ async function main(): Promise<void> {
   const peakBitOps = (invocations * iters * 8 * 4 * 32) / peakT.median;
   console.log(`peak XOR+popcount: ${(peakBitOps / 1e9).toFixed(1)} G bit-ops/s (${(peakBitOps / 32 / 1e9).toFixed(2)} G word-popcounts/s)`);
 
-  const baseline = compare ? { name: 'bconv_baseline', file: 'bench/bconv-baseline.wgsl', code: readFileSync(new URL('./bconv-baseline.wgsl', import.meta.url), 'utf8') } : null;
-  if (baseline) reg.define(baseline);
   const rows: Record<string, unknown>[] = [];
   for (const [h, w, c, o] of SHAPES) {
     for (const n of BATCHES) {
@@ -145,16 +140,6 @@ async function main(): Promise<void> {
         active,
         output: bOut,
       });
-      // Same uniform, inputs and grid; the previous kernel reads OHWI weights.
-      const old: Dispatch | null = baseline
-        ? {
-          ...bd,
-          pipeline: await reg.pipeline(baseline.name),
-          bindGroup: reg.bindGroup(baseline.name, {
-            p: bd.uniform, x: xBits, wt: pool.upload(wOhwi), chan: params, residual: dummyStorage(pool), clips: active, out: bOut,
-          }),
-        }
-        : null;
       const fd: Dispatch = await convRealDispatch(reg, pool, shape, g, { kind: 'affine', activation: 'none', residual: false }, {
         input: pool.upload(new Float32Array(n * h * w * c).fill(0.5)),
         weights: pool.upload(new Float32Array(o * 9 * c).fill(0.25)),
@@ -164,16 +149,6 @@ async function main(): Promise<void> {
       });
       const budget = quick ? 0.5 : 3;
       const bt = await timer.time((pass) => encodeDispatch(pass, bd), 5, budget);
-      if (old) {
-        // Alternate old and new a few times: the machine's load drifts between bands.
-        const speedups: number[] = [];
-        for (let r = 0; r < (quick ? 2 : 4); r++) {
-          const ot = await timer.time((pass) => encodeDispatch(pass, old), 3, budget / 4);
-          const nt = await timer.time((pass) => encodeDispatch(pass, bd), 3, budget / 4);
-          speedups.push(ot.median / nt.median);
-        }
-        console.log(`${`${h}x${w}x${c}->${o}`.padEnd(16)} batch ${String(n).padStart(2)}: new/old speedup ${speedups.map((v) => v.toFixed(2)).join(' ')}`);
-      }
       const ft = binaryOnly ? { median: NaN, all: [] } : await timer.time((pass) => encodeDispatch(pass, fd), 3, budget);
       const binOps = macs / bt.median;
       const fltOps = macs / ft.median;
