@@ -1,4 +1,5 @@
 // GPU buffer management: exact-size reuse, uniform buffers, staging buffers for readback, live counts.
+import { USAGE } from './usage';
 
 /** Live resource counts, for the runtime's stats. */
 export interface GpuResourceStats {
@@ -15,7 +16,6 @@ export interface GpuResourceStats {
 
 export type ArrayData = ArrayBufferView | ArrayBuffer;
 
-const STORAGE = 0x80; // GPUBufferUsage.STORAGE, as a number so this file needs no WebGPU globals at import
 
 function align4(n: number): number {
   return Math.max(4, Math.ceil(n / 4) * 4);
@@ -64,7 +64,7 @@ export class BufferPool {
   /** A storage buffer (COPY_SRC | COPY_DST too) filled with `data`. */
   upload(data: ArrayData, extraUsage = 0, label?: string): GPUBuffer {
     const view = plainBytes(data);
-    const usage = STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage;
+    const usage = USAGE.STORAGE | USAGE.COPY_SRC | USAGE.COPY_DST | extraUsage;
     const buffer = this.acquire(view.byteLength, usage, label);
     this.write(buffer, 0, view);
     return buffer;
@@ -84,7 +84,7 @@ export class BufferPool {
   /** A uniform buffer holding `words` (u32/i32/f32 bit patterns); 16-byte multiple as uniforms need. */
   uniform(words: Uint32Array, label?: string): GPUBuffer {
     const size = Math.max(16, Math.ceil(words.byteLength / 16) * 16);
-    const buffer = this.acquire(size, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, label);
+    const buffer = this.acquire(size, USAGE.UNIFORM | USAGE.COPY_DST, label);
     const data = new Uint32Array(size / 4);
     data.set(words);
     this.write(buffer, 0, data);
@@ -124,7 +124,7 @@ export class BufferPool {
     } else {
       staging = this.device.createBuffer({
         size: Math.max(256, 2 ** Math.ceil(Math.log2(bytes))),
-        usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+        usage: USAGE.MAP_READ | USAGE.COPY_DST,
         label: 'beenet staging',
       });
       this.stagingCount++;

@@ -2,6 +2,7 @@
 // reach WebGPU (clear errors instead of validation crashes), compiles and caches pipelines.
 import { ResourceType, WgslReflect, type VariableInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
 import { BeenetError } from '../errors';
+import { USAGE } from './usage';
 import type { BufferPool } from './buffers';
 
 export interface KernelSource {
@@ -45,8 +46,6 @@ export type Constants = Record<string, number>;
 /** A buffer, or a range of one. */
 export type BufferRange = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
-const USAGE_UNIFORM = 0x40;
-const USAGE_STORAGE = 0x80;
 
 /** Minimum binding size: reflected size, or for runtime-sized arrays the fixed prefix plus one element. */
 function minBindingSize(v: VariableInfo): number {
@@ -202,7 +201,7 @@ export class KernelRegistry {
       const e = entries[b.name];
       if (!e) fail(b.name, 'missing buffer');
       const r = rangeOf(e as BufferRange);
-      const usage = b.kind === 'uniform' ? USAGE_UNIFORM : USAGE_STORAGE;
+      const usage = b.kind === 'uniform' ? USAGE.UNIFORM : USAGE.STORAGE;
       if ((r.buffer.usage & usage) === 0) {
         fail(b.name, `buffer lacks ${b.kind === 'uniform' ? 'UNIFORM' : 'STORAGE'} usage (usage ${r.buffer.usage})`);
       }

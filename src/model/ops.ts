@@ -67,7 +67,8 @@ export function layerOps(l: LayerShapes): OpCount {
   return ops;
 }
 
-function add(a: OpCount, b: OpCount): OpCount {
+/** The sum of two op counts. */
+export function addOps(a: OpCount, b: OpCount): OpCount {
   return { binaryOps: a.binaryOps + b.binaryOps, floatOps: a.floatOps + b.floatOps, params: a.params + b.params };
 }
 
@@ -79,10 +80,10 @@ export function countOps(graph: ModelGraph, labels?: number, shapes?: GraphShape
   const exits = graph.exits.map(zero);
   for (const l of g.layers) {
     const ops = layerOps(l);
-    if (l.site.section === 'exit') exits[l.site.index] = add(exits[l.site.index], ops);
+    if (l.site.section === 'exit') exits[l.site.index] = addOps(exits[l.site.index], ops);
     else {
       const b = l.site.section === 'stem' ? 0 : l.site.index;
-      blocks[b] = add(blocks[b], ops);
+      blocks[b] = addOps(blocks[b], ops);
     }
   }
   for (const c of [...blocks, ...exits]) {

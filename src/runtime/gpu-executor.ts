@@ -11,6 +11,7 @@ import { packDispatch } from '../gpu/kernels/pack';
 import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from '../gpu/kernels/pool';
 import { KernelRegistry } from '../gpu/registry';
 import { precompileAll, type KernelName } from '../gpu/shaders';
+import { USAGE } from '../gpu/usage';
 import { wordsFor } from '../layout/bits';
 import type { MapShape } from '../layout/geometry';
 import type { OutputTransform } from '../layout/transform';
@@ -20,9 +21,7 @@ import { effectiveThreshold } from './exit-policy';
 import { checkBatch, type ExecutorStats, type GatedResult, type StageExecutor } from './executor';
 import type { ModelPlan, PlannedLayer, TransformSpec } from './plan';
 
-// GPUBufferUsage values as numbers, so importing this file needs no WebGPU globals.
-const STORAGE_RW = 0x80 | 0x08 | 0x04; // STORAGE | COPY_DST | COPY_SRC
-const INDIRECT = 0x100;
+const STORAGE_RW = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
 
 /** Pipelines are per device: every model on a device shares one registry. */
 const registries = new WeakMap<GPUDevice, KernelRegistry>();
@@ -148,7 +147,7 @@ export class GpuExecutor implements StageExecutor {
         stageDispatches.push({ dispatches, firstEntry: entries });
         entries += dispatches.length;
       }
-      const args = pool.acquire(Math.max(16, 12 * entries), INDIRECT | STORAGE_RW, 'indirect args');
+      const args = pool.acquire(Math.max(16, 12 * entries), USAGE.INDIRECT | STORAGE_RW, 'indirect args');
       const stages: StageDispatches[] = [];
       for (let k = 0; k < S; k++) {
         const next = stageDispatches[k + 1];

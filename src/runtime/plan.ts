@@ -5,7 +5,7 @@ import type { ConvGeometry, Window2d } from '../layout/geometry';
 import type { ActivationParams, ThresholdParams } from '../layout/transform';
 import type { Activation, AffineTransform, Layer, ModelDescription, OpCount, ThresholdTransform, ValueName } from '../model/graph';
 import { analyzeGraph, flatSize, type LayerShapes, type ValueInfo } from '../model/shapes';
-import { countOps } from '../model/ops';
+import { addOps, countOps } from '../model/ops';
 
 export type TensorData = Float32Array | Int32Array | Uint32Array;
 
@@ -156,10 +156,6 @@ function planOp(l: LayerShapes, src: TensorSource, where: string): PlannedOp {
         transform: transform(layer.transform, src, where, true),
       };
   }
-}
-
-function addOps(a: OpCount, b: OpCount): OpCount {
-  return { binaryOps: a.binaryOps + b.binaryOps, floatOps: a.floatOps + b.floatOps, params: a.params + b.params };
 }
 
 const ZERO: OpCount = { binaryOps: 0, floatOps: 0, params: 0 };
