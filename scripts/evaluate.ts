@@ -10,6 +10,7 @@ import type { Split } from '../src/data/manifest';
 import { readBee, writeBee } from '../src/format/bee';
 import { CpuExecutor } from '../src/runtime/cpu-executor';
 import { planModel } from '../src/runtime/plan';
+import { accuracyByCondition, clipConditions } from '../src/eval/conditions';
 import { classDifficulty, hardestClips } from '../src/eval/difficulty';
 import { measureLatency } from '../src/eval/latency';
 import { calibrateForAccuracy, calibrateForBudget, evaluatePolicy, exitAccuracies, thresholdSweep } from '../src/eval/policy';
@@ -51,7 +52,13 @@ async function main(): Promise<void> {
     : null;
   const split = (s: Split) => {
     const x = selectSplit(ds, s);
-    return { ...x, features: meanStd ? normalizeBands(x.features, meanStd.mean, meanStd.std) : x.features, ids: Array.from(splitIndices(ds, s), (i) => ds.clips[i].path) };
+    const idx = splitIndices(ds, s);
+    return {
+      ...x,
+      features: meanStd ? normalizeBands(x.features, meanStd.mean, meanStd.std) : x.features,
+      ids: Array.from(idx, (i) => ds.clips[i].path),
+      conditions: Array.from(idx, (i) => clipConditions(ds.clips[i])),
+    };
   };
   const val = split('validation');
   const test = split('test');
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
     calibrated,
     exitPolicy: accCal.thresholds,
     classes: classDifficulty(testRec, accCal.thresholds, d.labels),
+    conditions: accuracyByCondition(testRec, accCal.thresholds, test.conditions),
     hardest: hardestClips(testRec, accCal.thresholds, d.labels, test.ids, 20),
     provenance: d.provenance ?? {},
   };

@@ -16,10 +16,12 @@ run() {
   tail -n 2 "out/${name}.log"
 }
 
-# kws: the four architectures with the same recipe (6 epochs, ~5-10 min each); the best one trained longer.
+# Shipped recipe: defaultConfig, default augmentation, exit losses weighted 0.5/0.75/1/1 (early exits pull less on
+# the shared features). kws: the four architectures with the same recipe (8 epochs); the best one trained longer.
+W=(--exit-weights 0.5,0.75,1,1)
 for arch in birealnet xnornet binarynet; do
-  run kws "$arch" 6 "$@"
+  run kws "$arch" 8 "${W[@]}" "$@"
 done
-run kws reactnet "${KWS_REACTNET_EPOCHS:-20}" "$@"
-run digits reactnet 6 "$@"
-run langid reactnet 6 "$@"
+run kws reactnet "${KWS_REACTNET_EPOCHS:-22}" "${W[@]}" "$@"
+run digits reactnet 10 "${W[@]}" "$@"
+run langid reactnet 10 "${W[@]}" "$@"

@@ -1,6 +1,9 @@
 // Train, calibrate, export and check one model:
 //   npx tsx scripts/train.ts --task kws --arch reactnet --out models/kws-reactnet.bee [--epochs N] [--seed 1] [--resume ckpt]
 // Other flags: --batch 64 --lr 3e-3 --max-steps N --manifest data/<task>/manifest.json --max-drop 0.01
+// --widths 32,64,128,256 (channels of the four blocks) --pools 2x2,2x2,2x1,none (pooling at each block's start);
+// defaults from defaultConfig; --time-mask 6 --band-mask 3 --time-shift 8 --freq-warp 0.12 (augmentation)
+// --exit-weights 1,1,1,1 (loss weight per exit)
 // --task synthetic trains on a tiny generated set (development).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -48,13 +51,42 @@ async function main(): Promise<void> {
     task === 'synthetic' ? syntheticData(6, 60, 20, seed) : loadTask(task, a.get('manifest') ?? `data/${task}/manifest.json`, frontend, log);
   log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
   const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
-  const res = train(data, cfg, {
+  if (a.has('widths')) {
+    const w = a.get('widths')!.split(',').map(Number);
+    if (w.length !== cfg.blocks.length || w.some((x) => !Number.isInteger(x) || x < 1)) {
+      throw new Error(`--widths needs ${cfg.blocks.length} positive integers, got '${a.get('widths')}'`);
+    }
+    cfg.blocks = cfg.blocks.map((b, i) => ({ ...b, channels: w[i] }));
+  }
+  if (a.has('pools')) {
+    const p = a.get('pools')!.split(',');
+    const shape = (s: string): [number, number] | null => {
+      const m = /^(\d+)x(\d+)$/.exec(s);
+      return m ? [Number(m[1]), Number(m[2])] : null;
+    };
+    if (p.length !== cfg.blocks.length || p.some((s) => s !== 'none' && !shape(s))) {
+      throw new Error(`--pools needs ${cfg.blocks.length} entries of TxF or 'none', got '${a.get('pools')}'`);
+    }
+    cfg.blocks = cfg.blocks.map((b, i) => (p[i] === 'none' ? { ...b, pool: false } : { ...b, pool: true, poolShape: shape(p[i])! }));
+  }
+  const options = {
     epochs,
     seed,
     batchSize: num('batch', DEFAULT_TRAIN_OPTIONS.batchSize),
     learningRate: num('lr', DEFAULT_TRAIN_OPTIONS.learningRate),
     warmupSteps: num('warmup', DEFAULT_TRAIN_OPTIONS.warmupSteps),
     maxSteps: num('max-steps', 0),
+    timeMask: num('time-mask', DEFAULT_TRAIN_OPTIONS.timeMask),
+    bandMask: num('band-mask', DEFAULT_TRAIN_OPTIONS.bandMask),
+    timeShift: num('time-shift', DEFAULT_TRAIN_OPTIONS.timeShift),
+    freqWarp: num('freq-warp', DEFAULT_TRAIN_OPTIONS.freqWarp),
+    exitWeights: a.has('exit-weights') ? a.get('exit-weights')!.split(',').map(Number) : DEFAULT_TRAIN_OPTIONS.exitWeights,
+  };
+  if (options.exitWeights.length !== cfg.blocks.length || options.exitWeights.some((x) => !(x >= 0))) {
+    throw new Error(`--exit-weights needs ${cfg.blocks.length} non-negative numbers, got '${a.get('exit-weights')}'`);
+  }
+  const res = train(data, cfg, {
+    ...options,
     checkpoint: join('out', `${name}.ckpt.json`),
     resume: a.get('resume') ?? '',
     log,
@@ -86,10 +118,14 @@ async function main(): Promise<void> {
   input.provenance = {
     dataset: data.source,
     trainClips: data.train.count,
+    recipe:
+      `lr ${options.learningRate}, batch ${options.batchSize}, exit weights ${options.exitWeights.join('/')}, ` +
+      `time shift ${options.timeShift}, time mask ${options.timeMask}, band mask ${options.bandMask}, band warp ${options.freqWarp}`,
     seed,
     epochs,
     bestEpoch: res.bestEpoch,
-    trainSeconds: Math.round(res.seconds),
+    // Summed over epochs, so a resumed run reports its whole training time.
+    trainSeconds: Math.round(res.history.reduce((s, h) => s + h.seconds, 0)),
     date: new Date().toISOString(),
     validationAccuracyPerExit: pct(valAcc),
     testAccuracyPerExit: pct(testAcc),

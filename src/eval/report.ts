@@ -1,5 +1,6 @@
 // The evaluation report of one model: a JSON-able object and its Markdown rendering.
 import type { ClassDifficulty, HardClip } from './difficulty';
+import type { ConditionRow } from './conditions';
 import type { OperatingPoint } from './policy';
 import { plotSvg } from './svg';
 
@@ -34,6 +35,8 @@ export interface ModelReport {
   /** The thresholds written into the model's exitPolicy. */
   exitPolicy: number[];
   classes: ClassDifficulty[];
+  /** Test accuracy by voice, noise level and channel (absent when the manifest has no generator metadata). */
+  conditions?: ConditionRow[];
   hardest: HardClip[];
   provenance: Record<string, string | number | boolean>;
 }
@@ -68,6 +71,13 @@ export function reportMarkdown(r: ModelReport): string {
   L.push('| class | clips | acc % | mean exit | exit shares % | mean entropy per exit |', '|---|---|---|---|---|---|');
   for (const c of [...r.classes].sort((a, b) => b.meanExit - a.meanExit)) {
     L.push(`| ${c.name} | ${c.count} | ${pct(c.accuracy, 1)} | ${c.meanExit.toFixed(2)} | ${c.exitShare.map((s) => pct(s, 0)).join(' / ')} | ${c.meanEntropy.map((s) => s.toFixed(2)).join(' / ')} |`);
+  }
+  if (r.conditions?.length) {
+    L.push('', '## Accuracy by recording condition (test split)', '');
+    L.push('| condition | value | clips | last exit acc % | calibrated acc % | mean exit |', '|---|---|---|---|---|---|');
+    for (const c of r.conditions) {
+      L.push(`| ${c.kind} | ${c.value} | ${c.count} | ${pct(c.lastExitAccuracy, 1)} | ${pct(c.policyAccuracy, 1)} | ${c.meanExit.toFixed(2)} |`);
+    }
   }
   L.push('', '## Hardest clips (highest mean entropy over the exits)', '', '| clip | label | predicted | exit | mean entropy |', '|---|---|---|---|---|');
   for (const h of r.hardest) L.push(`| ${h.id} | ${h.label} | ${h.predicted}${h.correct ? '' : ' (wrong)'} | ${h.exit} | ${h.meanEntropy.toFixed(3)} |`);

@@ -18,7 +18,7 @@ import {
   transposeDense,
   type BnParams,
 } from './fold';
-import { unitInputs, unitPrefix, type NetConfig } from './model';
+import { blockPool, unitInputs, unitPrefix, type NetConfig } from './model';
 
 export interface ExportInput {
   cfg: NetConfig;
@@ -97,9 +97,10 @@ export function exportModel(inp: ExportInput): ExportedModel {
   const inputs = unitInputs(cfg);
   cfg.blocks.forEach((b, bi) => {
     const layers: Layer[] = [];
-    if (b.pool) {
+    const pool = blockPool(b);
+    if (pool) {
       const type = a === 'birealnet' || a === 'reactnet' ? 'avgpool' : 'maxpool';
-      layers.push({ type, input: cur, output: `b${bi}.pool`, kernel: [2, 2], stride: [2, 2] });
+      layers.push({ type, input: cur, output: `b${bi}.pool`, kernel: pool, stride: pool });
       cur = `b${bi}.pool`;
     }
     inputs[bi].forEach((cin, ui) => {

@@ -23,6 +23,11 @@ export interface TrainOptions {
   bandMask: number;
   /** Random circular-free time shift up to +-this many frames (padding with the clip's first/last frame). */
   timeShift: number;
+  /**
+   * Vocal-tract-length-style warp: the band axis is stretched by a random factor in [1 - w, 1 + w] per clip, so a
+   * voice heard in training also stands for higher and lower voices (the test split's speakers are unseen).
+   */
+  freqWarp: number;
   labelSmoothing: number;
   /** Stop after this many steps in total (smoke tests); 0 = no limit. */
   maxSteps: number;
@@ -40,9 +45,10 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   warmupSteps: 30,
   seed: 1,
   exitWeights: [1, 1, 1, 1],
-  timeMask: 12,
-  bandMask: 6,
+  timeMask: 6,
+  bandMask: 3,
   timeShift: 8,
+  freqWarp: 0.12,
   labelSmoothing: 0.05,
   maxSteps: 0,
   checkpoint: '',
@@ -76,6 +82,21 @@ function lrAt(step: number, total: number, o: TrainOptions): number {
   return o.learningRate * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * p)));
 }
 
+/** Stretches every frame's band axis by `scale` (band b reads band b / scale, linearly interpolated, clamped). */
+export function warpBands(x: Float32Array, frames: number, bands: number, scale: number): void {
+  const row = new Float32Array(bands);
+  for (let t = 0; t < frames; t++) {
+    const f = x.subarray(t * bands, (t + 1) * bands);
+    row.set(f);
+    for (let b = 0; b < bands; b++) {
+      const p = Math.min(bands - 1, b / scale);
+      const i = Math.floor(p);
+      const j = Math.min(bands - 1, i + 1);
+      f[b] = row[i] + (row[j] - row[i]) * (p - i);
+    }
+  }
+}
+
 /** Copies clips into a batch buffer with the augmentations applied (training only). */
 function makeBatch(d: SplitData, idx: ArrayLike<number>, frames: number, bands: number, o: TrainOptions | null, rng: Rng): Float32Array {
   const per = frames * bands;
@@ -92,6 +113,7 @@ function makeBatch(d: SplitData, idx: ArrayLike<number>, frames: number, bands: 
       const s = Math.min(frames - 1, Math.max(0, t - shift));
       dst.set(src.subarray(s * bands, (s + 1) * bands), t * bands);
     }
+    if (o.freqWarp) warpBands(dst, frames, bands, 1 + (rng.next() * 2 - 1) * o.freqWarp);
     // Masked regions take the normalised mean (0).
     if (o.timeMask) {
       const w = rng.int(o.timeMask + 1);

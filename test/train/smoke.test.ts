@@ -23,11 +23,12 @@ describe('smoke training', () => {
         blocks: [
           { channels: 8, units: 1, pool: false },
           { channels: 16, units: 1, pool: true },
-          { channels: 40, units: 2, pool: true },
+          // A time-only pooling: the exported avgpool/maxpool layer must carry the rectangular window.
+          { channels: 40, units: 2, pool: true, poolShape: [2, 1] },
           { channels: 40, units: 1, pool: false },
         ],
       };
-      const res = train(data, cfg, { epochs: 4, batchSize: 16, learningRate: 1e-2, warmupSteps: 2, seed: 3, timeMask: 2, bandMask: 2, timeShift: 2 });
+      const res = train(data, cfg, { epochs: 4, batchSize: 16, learningRate: 1e-2, warmupSteps: 2, seed: 3, timeMask: 2, bandMask: 2, timeShift: 2, freqWarp: 0.1 });
       expect(res.steps).toBe(24);
       const last = res.history[res.history.length - 1].loss;
       expect(last).toBeLessThan(res.history[0].loss);
@@ -50,6 +51,8 @@ describe('smoke training', () => {
       expect(check.policyAgreement).toBe(1);
       const back = readBee(writeBee(model));
       expect(back.description.architecture).toBe(arch);
+      const pools = back.description.graph.blocks.flatMap((b) => b.layers).filter((l) => l.type === 'avgpool' || l.type === 'maxpool');
+      expect(pools.map((l) => ('kernel' in l ? l.kernel : null))).toEqual([[2, 2], [2, 1]]);
       res.net.dispose();
     }, 40_000);
   }
