@@ -11,9 +11,8 @@ import { gpuStageTimes, PassTimer, type StageGpuTime } from './gpu-timing';
 import { loadInputs, peerValues, type BenchModel } from './inputs';
 import { buildPeer, measurePeer, type PeerMeasurements } from './peer';
 import { now } from './stats';
-import { adapterKind, measureBeenet, type BeenetMeasurements, type ColdStart, type SuiteOptions } from './suite';
+import { adapterKind, guarded, measureBeenet, type BackendResult, type BeenetMeasurements, type ColdStart, type Log, type SuiteOptions } from './suite';
 
-type Log = (s: string) => void;
 
 export interface AdapterRecord {
   info: AdapterSummary;
@@ -23,28 +22,12 @@ export interface AdapterRecord {
   features: string[];
 }
 
-export interface BackendResult<T> {
-  ok: boolean;
-  error?: string;
-  value?: T;
-}
-
 export interface NodeModelResult {
   inputs: { source: string; clips: number };
   webgpu: BackendResult<{ adapter: AdapterRecord; dawnLoadMs: number; coldStart: ColdStart; beenet: BeenetMeasurements; gpuTime: StageGpuTime[] | null }>;
   wasm: BackendResult<{ coldStart: ColdStart; beenet: BeenetMeasurements }>;
   peerWebgpu: BackendResult<PeerMeasurements & { tfAdapter: { vendor: string; architecture: string } }>;
   peerWasm: BackendResult<PeerMeasurements>;
-}
-
-async function guarded<T>(what: string, log: Log, f: () => Promise<T>): Promise<BackendResult<T>> {
-  try {
-    return { ok: true, value: await f() };
-  } catch (e) {
-    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    log(`  ${what} FAILED: ${msg}`);
-    return { ok: false, error: msg };
-  }
 }
 
 /** Runtime, load (read + parse + compile), first result: each timed. */

@@ -121,7 +121,25 @@ export interface BeenetMeasurements {
   prefix: PrefixRow[];
 }
 
-type Log = (s: string) => void;
+export type Log = (s: string) => void;
+
+/** One backend's measurements, or why it failed: a failing backend never stops the rest of the run. */
+export interface BackendResult<T> {
+  ok: boolean;
+  error?: string;
+  value?: T;
+}
+
+/** Runs one backend's measurements, logging and recording a failure instead of throwing. */
+export async function guarded<T>(what: string, log: Log, f: () => Promise<T>): Promise<BackendResult<T>> {
+  try {
+    return { ok: true, value: await f() };
+  } catch (e) {
+    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+    log(`  ${what} FAILED: ${msg}`);
+    return { ok: false, error: msg };
+  }
+}
 
 /** Clips as features inputs, cycled to `n`. */
 function take(inputs: readonly Float32Array[], start: number, n: number): { features: Float32Array }[] {

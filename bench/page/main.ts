@@ -9,8 +9,8 @@ import { acquireGpu, isSoftwareAdapter } from '../../src/gpu/device';
 import { gpuStageTimes, PassTimer } from '../gpu-timing';
 import { buildPeer, measurePeer, type PeerValues } from '../peer';
 import { now } from '../stats';
-import { adapterKind, measureBeenet, type ColdStart } from '../suite';
-import type { PageAdapter, PageBackend, PageManifest, PageModel, PageModelResult } from './protocol';
+import { adapterKind, guarded, measureBeenet, type ColdStart } from '../suite';
+import type { PageAdapter, PageManifest, PageModel, PageModelResult } from './protocol';
 
 const logEl = document.getElementById('log');
 const log = (s: string): void => {
@@ -18,15 +18,6 @@ const log = (s: string): void => {
   if (logEl) logEl.textContent += `${s}\n`;
 };
 
-async function guarded<T>(what: string, f: () => Promise<T>): Promise<PageBackend<T>> {
-  try {
-    return { ok: true, value: await f() };
-  } catch (e) {
-    const msg = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
-    log(`  ${what} FAILED: ${msg}`);
-    return { ok: false, error: msg };
-  }
-}
 
 async function fetchBytes(url: string): Promise<ArrayBuffer> {
   const r = await fetch(url);
@@ -104,8 +95,8 @@ async function runModel(man: PageManifest, m: PageModel): Promise<PageModelResul
       device?.destroy();
     }
   };
-  const webgpu = await guarded('beenet webgpu', () => beenetOn('webgpu'));
-  const wasm = await guarded('beenet wasm', () => beenetOn('wasm'));
+  const webgpu = await guarded('beenet webgpu', log, () => beenetOn('webgpu'));
+  const wasm = await guarded('beenet wasm', log, () => beenetOn('wasm'));
 
   const values = await peerValues(m);
   const peerOn = async (backend: 'wasm' | 'webgpu', batches: number[]) => {
@@ -117,8 +108,8 @@ async function runModel(man: PageManifest, m: PageModel): Promise<PageModelResul
       net.dispose();
     }
   };
-  const peerWasm = await guarded('peer tfjs-wasm', () => peerOn('wasm', o.batches));
-  const peerWebgpu = await guarded('peer tfjs-webgpu', () => peerOn('webgpu', o.peerWebgpuBatches));
+  const peerWasm = await guarded('peer tfjs-wasm', log, () => peerOn('wasm', o.batches));
+  const peerWebgpu = await guarded('peer tfjs-webgpu', log, () => peerOn('webgpu', o.peerWebgpuBatches));
   return { webgpu, wasm, peerWebgpu, peerWasm };
 }
 

@@ -1,7 +1,7 @@
 // What the Node side hands the browser page (manifest.json in the served folder) and what the page returns.
 import type { StageGpuTime } from '../gpu-timing';
 import type { PeerMeasurements, PeerSpec } from '../peer';
-import type { BeenetMeasurements, ColdStart, SuiteOptions } from '../suite';
+import type { BackendResult, BeenetMeasurements, ColdStart, SuiteOptions } from '../suite';
 
 export interface PageModel {
   id: string;
@@ -25,11 +25,7 @@ export interface PageManifest {
   tfjsWasm: string;
 }
 
-export interface PageBackend<T> {
-  ok: boolean;
-  error?: string;
-  value?: T;
-}
+export type PageBackend<T> = BackendResult<T>;
 
 export interface PageAdapter {
   info: { vendor: string; architecture: string; device: string; description: string };
