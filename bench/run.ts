@@ -6,7 +6,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runBrowser } from './browser';
 import { ROOT, runInfo } from './env';
 import { findModels, type BenchModel } from './inputs';
 import { runNodeModel, type NodeModelResult } from './node-suite';
@@ -120,7 +119,8 @@ async function main(): Promise<void> {
     for (const m of models) results[m.id] = await runNodeModel(m, options, log);
     node = { environment: `Node ${process.version}, ${run.dawn}`, results };
   }
-  const browser = args.browser ? await runBrowser(models, options, log) : null;
+  // Imported only when needed: a Node-only run (--no-browser) needs neither Playwright nor Vite.
+  const browser = args.browser ? await (await import('./browser')).runBrowser(models, options, log) : null;
   const kernels = {
     webgpu: kernelBench('bench/kernels.ts', 'kernels-', args.kernels, args.quick, log),
     wasm: kernelBench('bench/wasm-kernels.ts', 'wasm-kernels-', args.kernels, args.quick, log),

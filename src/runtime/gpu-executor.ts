@@ -6,7 +6,7 @@ import type { GpuContext } from '../gpu/device';
 import { encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../gpu/kernels/conv';
 import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
-import { exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
+import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
 import { packDispatch } from '../gpu/kernels/pack';
 import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from '../gpu/kernels/pool';
 import { KernelRegistry } from '../gpu/registry';
@@ -70,8 +70,6 @@ function kernelsOf(plan: ModelPlan): KernelName[] {
 interface StageDispatches {
   /** Trunk, exit head and exit_result dispatches, in order. */
   dispatches: Dispatch[];
-  /** Index of this stage's first entry in the indirect-args buffer. */
-  firstEntry: number;
   gate: Dispatch;
 }
 
@@ -92,7 +90,6 @@ export class GpuExecutor implements StageExecutor {
     private readonly activeLists: GPUBuffer[],
     private readonly records: GPUBuffer[],
     private readonly decisions: GPUBuffer,
-    private readonly args: GPUBuffer,
     private readonly results: GPUBuffer,
     private readonly stages: StageDispatches[],
   ) {
@@ -129,10 +126,10 @@ export class GpuExecutor implements StageExecutor {
       const results = pool.acquire(4 * (maxBatch + S * stride * maxBatch), STORAGE_RW, 'gated results');
       await compiled;
 
-      const stageDispatches: { dispatches: Dispatch[]; firstEntry: number }[] = [];
-      let entries = 0;
+      const stages: StageDispatches[] = [];
       for (const stage of plan.stages) {
-        const active = activeLists[stage.index];
+        const k = stage.index;
+        const active = activeLists[k];
         const dispatches: Dispatch[] = [];
         for (const l of [...stage.layers, ...stage.exitLayers]) {
           dispatches.push(await layerDispatch(reg, pool, l, values, active, maxBatch));
@@ -141,39 +138,22 @@ export class GpuExecutor implements StageExecutor {
           await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
             logits: values.get(stage.logits)!,
             active,
-            records: records[stage.index],
+            records: records[k],
           }),
         );
-        stageDispatches.push({ dispatches, firstEntry: entries });
-        entries += dispatches.length;
-      }
-      const args = pool.acquire(Math.max(16, 12 * entries), USAGE.INDIRECT | STORAGE_RW, 'indirect args');
-      const stages: StageDispatches[] = [];
-      for (let k = 0; k < S; k++) {
-        const next = stageDispatches[k + 1];
         const gate = await exitGateDispatch(
           reg,
           pool,
-          {
-            n: maxBatch,
-            classes: plan.classes,
-            exitIndex: k,
-            criterion: 'entropy',
-            threshold: 0,
-            isLast: k === S - 1,
-            countSlot: stageDispatches[k].firstEntry * 3 + 2,
-            first: next ? next.firstEntry : 0,
-            count: next ? next.dispatches.length : 0,
-          },
-          { records: records[k], activeIn: activeLists[k], activeOut: activeLists[k + 1], decisions, args },
+          { n: maxBatch, classes: plan.classes, exitIndex: k, criterion: 'entropy', threshold: 0, isLast: k === S - 1 },
+          { records: records[k], activeIn: active, activeOut: activeLists[k + 1], decisions },
         );
-        stages.push({ ...stageDispatches[k], gate });
+        stages.push({ dispatches, gate });
       }
       const oom = await device.popErrorScope();
       const validation = await device.popErrorScope();
       const error = validation ?? oom;
       if (error) throw new BeenetError(oom ? 'LIMIT_EXCEEDED' : 'KERNEL_BINDING', `model upload failed on the GPU: ${error.message}`);
-      return new GpuExecutor(ctx, plan, maxBatch, pool, values, activeLists, records, decisions, args, results, stages);
+      return new GpuExecutor(ctx, plan, maxBatch, pool, values, activeLists, records, decisions, results, stages);
     } catch (e) {
       await device.popErrorScope().catch(() => null);
       await device.popErrorScope().catch(() => null);
@@ -200,7 +180,7 @@ export class GpuExecutor implements StageExecutor {
       const encoder = this.ctx.device.createCommandEncoder({ label: `stage ${stage}` });
       const pass = encoder.beginComputePass();
       for (const d of s.dispatches) {
-        encodeDispatch(pass, { ...d, workgroups: [d.workgroups[0], d.workgroups[1], active.length] });
+        encodeDispatch(pass, d, active.length);
       }
       pass.end();
       this.ctx.device.queue.submit([encoder.finish()]);
@@ -220,20 +200,17 @@ export class GpuExecutor implements StageExecutor {
     return this.guard(async () => {
       const device = this.ctx.device;
       const S = this.stages.length;
-      // Indirect args: x, y as built; z = n for stage 0, filled in by the gates for the others.
-      const argWords = new Uint32Array(this.args.size / 4);
-      for (const [k, s] of this.stages.entries()) {
-        s.dispatches.forEach((d, i) => argWords.set([d.workgroups[0], d.workgroups[1], k === 0 ? n : 0], 3 * (s.firstEntry + i)));
-      }
-      this.pool.write(this.args, 0, argWords);
+      // Every stage is dispatched directly over all n clips; the gates shorten the active lists (END-padded),
+      // and kernels return at once for END entries (see shaders/exit_gate.wgsl for why not indirect dispatch).
       this.pool.write(this.activeLists[0], 0, Uint32Array.from({ length: n }, (_, i) => i));
       this.stages.forEach((s, k) => {
-        this.pool.write(s.gate.uniform, 4, Uint32Array.of(criterion === 'entropy' ? 0 : 1, f32Bits(effectiveThreshold(criterion, thresholds[k]))));
+        this.pool.write(s.gate.uniform, EXIT_GATE_POLICY_OFFSET, Uint32Array.of(criterion === 'entropy' ? 0 : 1, f32Bits(effectiveThreshold(criterion, thresholds[k]))));
+        this.pool.write(s.gate.uniform, EXIT_GATE_SLOTS_OFFSET, Uint32Array.of(n));
       });
       const encoder = device.createCommandEncoder({ label: 'gated run' });
       const pass = encoder.beginComputePass();
       for (const s of this.stages) {
-        s.dispatches.forEach((d, i) => encodeDispatch(pass, d, { buffer: this.args, offset: 12 * (s.firstEntry + i) }));
+        for (const d of s.dispatches) encodeDispatch(pass, d, n);
         encodeDispatch(pass, s.gate);
       }
       pass.end();

@@ -1,7 +1,7 @@
-// exit_result against its CPU twin, and the GPU-resident exit gate (compaction, decisions, indirect args).
+// exit_result against its CPU twin, and the GPU-resident exit gate (compaction, decisions, END-padded lists).
 import { describe, expect, it } from 'vitest';
 import { exitResultCpu, exitRecordStride } from '../../src/cpu/exit-result';
-import { exitGateDispatch, exitResultDispatch } from '../../src/gpu/kernels/exit';
+import { END_OF_LIST, exitGateDispatch, exitResultDispatch } from '../../src/gpu/kernels/exit';
 import { encodeDispatch } from '../../src/gpu/kernels/common';
 import { closeTo } from '../helpers/compare';
 import { filled, readF32, readU32, run, shuffledSubset, testGpu, upload } from '../helpers/gpu';
@@ -42,7 +42,7 @@ describe('exit_result (GPU) vs exitResultCpu', () => {
 });
 
 describe('exit_gate (GPU)', () => {
-  it('compacts survivors in order, records decisions, and feeds an indirect dispatch', async () => {
+  it('compacts survivors in order, records decisions, pads the next list with END', async () => {
     const t = await testGpu();
     const rng = mulberry32(12);
     const n = 40;
@@ -53,51 +53,48 @@ describe('exit_gate (GPU)', () => {
       records[b * stride + classes] = uniform(rng, 0, 1);
       records[b * stride + classes + 1] = uniform(rng, 0, 1);
     }
-    const activeIn = shuffledSubset(n, rng);
+    // A later stage's list: a subset of the clips, then END; whatever follows the first END is ignored.
+    const live = shuffledSubset(n, rng);
+    const listIn = new Uint32Array(n).fill(END_OF_LIST);
+    listIn.set(live);
+    if (live.length + 1 < n) listIn[live.length + 1] = 3;
     for (const [criterion, threshold, isLast] of [['entropy', 0.4, false], ['maxprob', 0.7, false], ['entropy', 0.1, true]] as const) {
-      // args: entry 0 = this stage (z = live count), entries 1..2 = next stage's dispatches.
-      const args = upload(t, Uint32Array.of(1, 1, activeIn.length, 5, 6, 0, 7, 8, 0), GPUBufferUsage.INDIRECT);
       const activeOut = filled(t, n, SENTINEL);
       const decisions = filled(t, n, SENTINEL);
-      const d = await exitGateDispatch(t.reg, t.pool, {
-        n, classes, exitIndex: 2, criterion, threshold, isLast, countSlot: 2, first: 1, count: 2,
-      }, {
-        records: upload(t, records), activeIn: upload(t, Uint32Array.from(activeIn)), activeOut, decisions, args,
+      const d = await exitGateDispatch(t.reg, t.pool, { n, classes, exitIndex: 2, criterion, threshold, isLast }, {
+        records: upload(t, records), activeIn: upload(t, listIn), activeOut, decisions,
       });
       await run(t, [d]);
       const leaves = (b: number): boolean => isLast || (criterion === 'entropy'
         ? records[b * stride + classes] < Math.fround(threshold)
         : records[b * stride + classes + 1] >= Math.fround(threshold));
-      const kept = activeIn.filter((b) => !leaves(b));
+      const kept = live.filter((b) => !leaves(b));
       const gotOut = await readU32(t, activeOut);
       const gotDec = await readU32(t, decisions);
-      const gotArgs = await readU32(t, args);
-      expect([...gotOut.slice(0, kept.length)]).toEqual(kept);
-      expect([...gotArgs]).toEqual([1, 1, activeIn.length, 5, 6, kept.length, 7, 8, kept.length]);
-      for (let b = 0; b < n; b++) expect(gotDec[b]).toBe(activeIn.includes(b) && leaves(b) ? 2 : SENTINEL);
+      expect([...gotOut]).toEqual([...kept, ...new Array<number>(n - kept.length).fill(END_OF_LIST)]);
+      for (let b = 0; b < n; b++) expect(gotDec[b]).toBe(live.includes(b) && leaves(b) ? 2 : SENTINEL);
     }
   });
 
-  it('drives a dispatchWorkgroupsIndirect whose z is the surviving count', async () => {
+  it('a kernel dispatched over every slot after the gate runs for the survivors only', async () => {
     const t = await testGpu();
     const n = 6;
     const classes = 2;
     const records = new Float32Array(n * 5);
     const ent = [0.9, 0.1, 0.8, 0.05, 0.7, 0.2];
     ent.forEach((e, b) => (records[b * 5 + classes] = e));
-    const args = upload(t, Uint32Array.of(1, 1, n, 1, 1, 0), GPUBufferUsage.INDIRECT);
     const activeOut = filled(t, n, SENTINEL);
-    const gate = await exitGateDispatch(t.reg, t.pool, { n, classes, exitIndex: 0, criterion: 'entropy', threshold: 0.5, isLast: false, countSlot: 2, first: 1, count: 1 }, {
-      records: upload(t, records), activeIn: upload(t, Uint32Array.from([0, 1, 2, 3, 4, 5])), activeOut, decisions: filled(t, n), args,
+    const gate = await exitGateDispatch(t.reg, t.pool, { n, classes, exitIndex: 0, criterion: 'entropy', threshold: 0.5, isLast: false }, {
+      records: upload(t, records), activeIn: upload(t, Uint32Array.from([0, 1, 2, 3, 4, 5])), activeOut, decisions: filled(t, n),
     });
-    // exit_result over the survivors only, from the gate's active list and the indirect z.
+    // exit_result from the gate's list, dispatched (in the same pass) over all n slots.
     const logits = Float32Array.from({ length: n * classes }, (_, i) => i);
     const recs = filled(t, n * 5, SENTINEL);
     const follow = await exitResultDispatch(t.reg, t.pool, n, classes, { logits: upload(t, logits), active: activeOut, records: recs });
     const enc = t.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     encodeDispatch(pass, gate);
-    encodeDispatch(pass, follow, { buffer: args, offset: 12 });
+    encodeDispatch(pass, follow);
     pass.end();
     t.device.queue.submit([enc.finish()]);
     const got = new Uint32Array((await readF32(t, recs)).buffer);

@@ -10,18 +10,19 @@ export interface Dispatch {
   kernel: KernelName;
   pipeline: GPUComputePipeline;
   bindGroup: GPUBindGroup;
-  /** z is the number of active clips by default; the runtime may override it or dispatch indirectly. */
+  /** z is the number of active clips by default; the runtime passes the live count to encodeDispatch. */
   workgroups: [number, number, number];
   /** The uniform buffer holding this layer's shape; released by disposeDispatch. */
   uniform: GPUBuffer;
 }
 
-/** Encodes `d` into a compute pass, directly or from 3 u32s of an INDIRECT buffer at `offset`. */
-export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch, indirect?: { buffer: GPUBuffer; offset: number }): void {
+/** Encodes `d` into a compute pass, over `clips` active-list entries (z; default: as built). */
+export function encodeDispatch(pass: GPUComputePassEncoder, d: Dispatch, clips = d.workgroups[2]): void {
+  const [x, y] = d.workgroups;
+  if (x === 0 || y === 0 || clips === 0) return;
   pass.setPipeline(d.pipeline);
   pass.setBindGroup(0, d.bindGroup);
-  if (indirect) pass.dispatchWorkgroupsIndirect(indirect.buffer, indirect.offset);
-  else if (d.workgroups[0] > 0 && d.workgroups[1] > 0 && d.workgroups[2] > 0) pass.dispatchWorkgroups(...d.workgroups);
+  pass.dispatchWorkgroups(x, y, clips);
 }
 
 /** Returns the dispatch's uniform buffer to the pool. */

@@ -34,33 +34,33 @@ export async function exitResultDispatch(
   );
 }
 
+/** Marks the unused tail of an active list; every kernel returns at once for it (END >= batch). */
+export const END_OF_LIST = 0xffffffff;
+
 export interface ExitGateParams {
-  /** Clips the record/decision buffers hold. */
+  /** Clips the record/decision buffers hold, and the entries of each active list. */
   n: number;
   classes: number;
   exitIndex: number;
   criterion: ExitCriterion;
   threshold: number;
   isLast: boolean;
-  /** u32 index into `args` of this stage's clip count (the z slot of its indirect entry). */
-  countSlot: number;
-  /** Next stage's indirect entries [first, first + count) (3 u32 each) to receive the new count in z. */
-  first: number;
-  count: number;
 }
 
 export interface ExitGateBuffers {
   /** f32 [N, classes + 3] from exit_result */
   records: BufferRange;
-  /** u32 active list of this stage (its length is read on the GPU from args[countSlot]) */
+  /** u32 [N] active list of this stage: live clips, then END_OF_LIST */
   activeIn: BufferRange;
-  /** u32 [N] next active list (must not be activeIn) */
+  /** u32 [N] next active list, written in the same form (must not be activeIn) */
   activeOut: BufferRange;
   /** u32 [N]: the exit index of each clip that exits */
   decisions: BufferRange;
-  /** u32 indirect dispatch args: needs INDIRECT | STORAGE usage */
-  args: BufferRange;
 }
+
+/** Byte offsets in the gate's uniform of what changes per call: criterion + threshold, and the slot count. */
+export const EXIT_GATE_POLICY_OFFSET = 4;
+export const EXIT_GATE_SLOTS_OFFSET = 20;
 
 /** The exit decision on the GPU: one workgroup of one invocation; dispatch (1, 1, 1). */
 export async function exitGateDispatch(
@@ -72,22 +72,18 @@ export async function exitGateDispatch(
   positiveInts('exit_gate', { n: q.n, classes: q.classes });
   if (q.criterion !== 'entropy' && q.criterion !== 'maxprob') badInput('exit_gate', `criterion must be 'entropy' or 'maxprob', got ${String(q.criterion)}`);
   if (!Number.isFinite(q.threshold)) badInput('exit_gate', `threshold must be a finite number, got ${q.threshold}`);
-  for (const [k, v] of Object.entries({ exitIndex: q.exitIndex, countSlot: q.countSlot, first: q.first, count: q.count })) {
-    if (!Number.isInteger(v) || v < 0) badInput('exit_gate', `${k} must be a non-negative integer, got ${v}`);
-  }
-  const args = 'buffer' in buffers.args && !('mapState' in buffers.args) ? buffers.args.buffer : (buffers.args as GPUBuffer);
-  if ((args.usage & GPUBufferUsage.INDIRECT) === 0) badInput('exit_gate', 'the args buffer needs INDIRECT | STORAGE usage');
+  if (!Number.isInteger(q.exitIndex) || q.exitIndex < 0) badInput('exit_gate', `exitIndex must be a non-negative integer, got ${q.exitIndex}`);
   return makeDispatch(
     reg,
     pool,
     'exit_gate',
-    [q.classes, q.criterion === 'entropy' ? 0 : 1, f32Bits(q.threshold), q.isLast ? 1 : 0, q.exitIndex, q.countSlot, q.first, q.count],
+    [q.classes, q.criterion === 'entropy' ? 0 : 1, f32Bits(q.threshold), q.isLast ? 1 : 0, q.exitIndex, q.n],
     buffers as unknown as Record<string, BufferRange>,
     {
       records: q.n * (q.classes + 3) * 4,
+      activeIn: q.n * 4,
       activeOut: q.n * 4,
       decisions: q.n * 4,
-      args: Math.max((q.countSlot + 1) * 4, (q.first + q.count) * 12),
     },
     [1, 1, 1],
   );

@@ -1,0 +1,68 @@
+// Where a classify call's wall time goes, per schedule mode: wraps Dawn's JS entry points (submit, writeBuffer,
+// dispatches, mapAsync, ...) and reports the mean time spent in each per clip. This is how the cost of Dawn's
+// indirect-dispatch validation in the 'gpu' mode was found (docs/benchmarks.md, "Real GPU").
+//   node --import tsx --import ./scripts/wgsl-loader.mjs bench/dawn-calls.ts [--model FILE] [DAWN_FLAG ...]
+// DAWN_FLAG goes to the webgpu package's create(), e.g. enable-dawn-features=skip_validation.
+import { readFileSync } from 'node:fs';
+import { createNodeRuntime } from '../src/node';
+
+const argv = process.argv.slice(2);
+const mi = argv.indexOf('--model');
+const modelFile = mi >= 0 ? argv.splice(mi, 2)[1] : 'models/kws-reactnet.bee';
+const flags = argv;
+
+// As src/node/gpu.ts does: without a GPU, Dawn needs SwiftShader's Vulkan driver.
+const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
+if (process.env.VK_ICD_FILENAMES === undefined && !process.env.VK_DRIVER_FILES) {
+  try {
+    readFileSync(swiftshader);
+    process.env.VK_ICD_FILENAMES = swiftshader;
+  } catch {
+    // no SwiftShader: let the Vulkan loader find the GPU's driver
+  }
+}
+const dawn = (await import('webgpu')) as unknown as { create(options: string[]): GPU; globals: object };
+Object.assign(globalThis, dawn.globals);
+const gpu = dawn.create(flags);
+
+const spent = new Map<string, number>();
+const add = (tag: string, ms: number): void => void spent.set(tag, (spent.get(tag) ?? 0) + ms);
+function instrument(ctor: string, method: string, tag: string): void {
+  const proto = (globalThis as unknown as Record<string, { prototype: Record<string, (...a: unknown[]) => unknown> }>)[ctor].prototype;
+  const original = proto[method];
+  proto[method] = function (this: unknown, ...a: unknown[]) {
+    const t = performance.now();
+    const r = original.apply(this, a);
+    if (r instanceof Promise) return r.finally(() => add(`${tag} (until resolved)`, performance.now() - t));
+    add(tag, performance.now() - t);
+    return r;
+  };
+}
+instrument('GPUQueue', 'submit', 'submit');
+instrument('GPUQueue', 'writeBuffer', 'writeBuffer');
+instrument('GPUCommandEncoder', 'beginComputePass', 'beginComputePass');
+instrument('GPUCommandEncoder', 'finish', 'finish');
+instrument('GPUComputePassEncoder', 'dispatchWorkgroups', 'dispatch');
+instrument('GPUComputePassEncoder', 'dispatchWorkgroupsIndirect', 'dispatchIndirect');
+instrument('GPUBuffer', 'mapAsync', 'mapAsync');
+instrument('GPUBuffer', 'getMappedRange', 'getMappedRange');
+
+const runtime = await createNodeRuntime({ backend: 'webgpu', gpu, maxBatch: 1 });
+const model = await runtime.load(new Uint8Array(readFileSync(modelFile)));
+console.log(`${modelFile} on ${JSON.stringify(runtime.info.adapter)}; Dawn flags: ${flags.join(' ') || 'none'}`);
+// A fixed synthetic input: the cost per stage does not depend on the values.
+const features = new Float32Array(model.plan.inputElements).map((_, i) => Math.sin(i * 0.37));
+for (const mode of ['readback', 'gpu'] as const) {
+  for (const threshold of [0, 1]) {
+    for (let i = 0; i < 20; i++) await model.classify({ features }, { threshold, mode });
+    spent.clear();
+    const N = 100;
+    const t = performance.now();
+    for (let i = 0; i < N; i++) await model.classify({ features }, { threshold, mode });
+    const wall = (performance.now() - t) / N;
+    const parts = [...spent].map(([k, v]) => `${k} ${(v / N).toFixed(3)}`).join(', ');
+    console.log(`${mode.padEnd(8)} threshold ${threshold} (${threshold === 0 ? 'full network' : 'first exit'}): ${wall.toFixed(3)} ms per clip; ${parts}`);
+  }
+}
+model.dispose();
+runtime.dispose();
