@@ -11,7 +11,7 @@ interface IndexEntry {
 const index = JSON.parse(readFileSync('models/index.json', 'utf8')) as IndexEntry[];
 const pct = (v: number): string => (100 * v).toFixed(1);
 const lines = [
-  '| model | exit accuracy 1 / 2 / 3 / 4 (%) | calibrated: accuracy, binary ops | epochs | file |',
+  '| model | exit accuracy 1 / 2 / 3 / 4 (%) | calibrated: accuracy, binary ops | epochs x training clips | file |',
   '|---|---|---|---|---|',
 ];
 for (const m of index) {
@@ -20,6 +20,7 @@ for (const m of index) {
   acc[acc.length - 1] = `**${acc[acc.length - 1]}**`;
   const cal = r.calibrated[0].test;
   const epochs = r.provenance?.epochs ?? '?';
-  lines.push(`| ${m.id} | ${acc.join(' / ')} | ${pct(cal.accuracy)} %, ${Math.round(100 * cal.binaryOpsFraction)} % | ${epochs} | ${Math.round(r.fileBytes / 1024)} KiB |`);
+  const clips = r.provenance?.trainClips ?? '?';
+  lines.push(`| ${m.id} | ${acc.join(' / ')} | ${pct(cal.accuracy)} %, ${Math.round(100 * cal.binaryOpsFraction)} % | ${epochs} x ${clips} | ${Math.round(r.fileBytes / 1024)} KiB |`);
 }
 console.log(lines.join('\n'));

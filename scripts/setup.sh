@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(chromium libvulkan1 libegl-dev espeak-ng flite sox festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts sonic-pi-samples)
+packages=(chromium libvulkan1 libegl-dev espeak-ng flite sox festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts
+  festvox-italp16k festvox-ca-ona-hts festvox-suopuhe-lj festvox-czech-dita sonic-pi-samples)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

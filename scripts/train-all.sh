@@ -17,11 +17,12 @@ run() {
 }
 
 # Shipped recipe: defaultConfig, default augmentation, exit losses weighted 0.5/0.75/1/1 (early exits pull less on
-# the shared features). kws: the four architectures with the same recipe (8 epochs); the best one trained longer.
+# the shared features). kws (12600 training clips, `npm run datagen -- --task kws`): the four architectures with
+# the same recipe (4 epochs); the best one trained longer.
 W=(--exit-weights 0.5,0.75,1,1)
 for arch in birealnet xnornet binarynet; do
-  run kws "$arch" 8 "${W[@]}" "$@"
+  run kws "$arch" 4 "${W[@]}" "$@"
 done
-run kws reactnet "${KWS_REACTNET_EPOCHS:-22}" "${W[@]}" "$@"
+run kws reactnet "${KWS_REACTNET_EPOCHS:-12}" "${W[@]}" "$@"
 run digits reactnet 10 "${W[@]}" "$@"
 run langid reactnet 10 "${W[@]}" "$@"

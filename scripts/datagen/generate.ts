@@ -1,6 +1,6 @@
 // Synthetic audio-classification datasets from Debian's speech synthesisers, augmented with sox.
 //
-//   npx tsx scripts/datagen/generate.ts --task kws|digits|langid --out data/<task> [--seed 1] [--per-class N]
+//   npx tsx scripts/datagen/generate.ts --task kws|digits|langid --out data/<task> [--seed 1] [--per-class N] [--train-per-class N]
 //     [--jobs 2] [--examples DIR | --no-examples] [--no-festival] [--no-ambient] [--labels a,b]
 //
 // Writes <out>/<label>/<nnnnn>.wav (1 s, 16 kHz, mono, 16-bit) and <out>/manifest.json; with examples, one
@@ -17,6 +17,7 @@ import { manifestSummary, writeManifest, type Manifest, type ManifestClip, type 
 import { loadNoiseBank, type NoiseBank } from './noise';
 import { f32FromBytes, mapPool, pipeline, type Cmd } from './proc';
 import { Rng } from './rng';
+import { respell } from './respell';
 import { buildSpeakers, type Engine, type Speaker, type SpeakerPool } from './speakers';
 import { TASKS, type TaskDef, type TaskName } from './tasks';
 
@@ -31,6 +32,11 @@ export interface GenerateOptions {
   out: string;
   seed: number;
   perClass?: number;
+  /**
+   * Training clips per class, when more than `perClass`'s 70 % share. The extra clips are drawn after the test
+   * ones in each label's stream, so validation and test clips stay byte-identical to a `perClass` run.
+   */
+  trainPerClass?: number;
   jobs?: number;
   /** Folder for the example clips; null for none. */
   examples?: string | null;
@@ -83,21 +89,27 @@ function splitCounts(n: number): Record<Split, number> {
   return { train: n - val - test, validation: val, test };
 }
 
+/** Clips per class in planning order: the `perClass` splits, then any extra training clips. */
+function planOrder(perClass: number, trainPerClass: number | undefined): [Split, number][] {
+  const c = splitCounts(perClass);
+  const extra = Math.max(0, (trainPerClass ?? 0) - c.train);
+  return [['train', c.train], ['validation', c.validation], ['test', c.test], ['train', extra]];
+}
+
 function pickSpeaker(pool: SpeakerPool, split: Split, rng: Rng): Speaker {
   const engines = (Object.keys(pool.bySplit[split]) as Engine[]).sort();
   const e = engines[rng.weighted(engines.map((x) => ENGINE_WEIGHT[x]))];
   return rng.pick(pool.bySplit[split][e]!);
 }
 
-function plan(task: TaskDef, pool: SpeakerPool, perClass: number, seed: number): PlannedClip[] {
+function plan(task: TaskDef, pool: SpeakerPool, order: [Split, number][], seed: number): PlannedClip[] {
   const clips: PlannedClip[] = [];
   for (const label of task.labels) {
     // One stream per label, so a label subset plans the same clips as the full task.
     const rng = new Rng(`plan:${task.name}:${label}:${seed}`);
-    const counts = splitCounts(perClass);
     let k = 0;
-    for (const split of ['train', 'validation', 'test'] as Split[]) {
-      for (let j = 0; j < counts[split]; j++, k++) {
+    for (const [split, count] of order) {
+      for (let j = 0; j < count; j++, k++) {
         const clipSeed = Math.floor(rng.next() * 2 ** 32);
         const crng = new Rng(clipSeed);
         const utt = task.utterance(label, crng);
@@ -272,7 +284,8 @@ async function renderFestival(clips: PlannedClip[], tmp: string, jobs: number): 
     for (const c of group) {
       const f = join(tmp, `fest-${c.index}.wav`);
       files.set(c.index, f);
-      lines.push(`(utt.save.wave (utt.synth (Utterance Text "${c.text.replace(/"/g, '')}")) "${f}" 'riff)`);
+      const text = respell(s.respell, c.text).replace(/"/g, '');
+      lines.push(`(utt.save.wave (utt.synth (Utterance Text "${text}")) "${f}" 'riff)`);
     }
     const scm = join(tmp, `fest-${group[0].index}.scm`);
     writeFileSync(scm, lines.join('\n') + '\n');
@@ -307,8 +320,10 @@ export async function generate(opts: GenerateOptions): Promise<Manifest> {
   if (task.englishEnginesToo && has('flite')) engines.push('flite');
   if (task.englishEnginesToo && opts.festival !== false && has('festival')) engines.push('festival');
   const langs = [...new Set(task.labels.map((l) => task.utterance(l, new Rng(0))?.lang).filter((x) => x !== undefined))];
-  const pool = buildSpeakers(langs, engines, opts.seed);
-  const clips = plan(task, pool, perClass, opts.seed);
+  // The task's default training size goes with its default size only.
+  const trainPerClass = opts.trainPerClass ?? (opts.perClass === undefined ? task.defaultTrainPerClass : undefined);
+  const pool = buildSpeakers(langs, engines, opts.seed, { trainOnlyVoices: task.trainOnlyVoices });
+  const clips = plan(task, pool, planOrder(perClass, trainPerClass), opts.seed);
   const noise = await loadNoiseBank(opts.ambient !== false);
   const out = resolve(opts.out);
   for (const l of task.labels) mkdirSync(join(out, l), { recursive: true });
@@ -377,6 +392,7 @@ export async function generate(opts: GenerateOptions): Promise<Manifest> {
     info: {
       generator: 'scripts/datagen/generate.ts',
       perClass,
+      ...(trainPerClass !== undefined ? { trainPerClass } : {}),
       engines,
       splitFractions: SPLIT_FRACTIONS,
       noiseSources: noise.sources.map((s) => s.name),
@@ -425,7 +441,7 @@ function parseArgs(argv: string[]): GenerateOptions {
   };
   const task = get('--task') as TaskName | undefined;
   if (!task || !(task in TASKS)) {
-    throw new Error('usage: generate.ts --task kws|digits|langid --out DIR [--seed 1] [--per-class N] [--jobs N] ' +
+    throw new Error('usage: generate.ts --task kws|digits|langid --out DIR [--seed 1] [--per-class N] [--train-per-class N] [--jobs N] ' +
       '[--examples DIR | --no-examples] [--no-festival] [--no-ambient] [--labels a,b]');
   }
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -441,6 +457,7 @@ function parseArgs(argv: string[]): GenerateOptions {
     out: get('--out') ?? join('data', task),
     seed: num('--seed') ?? 1,
     perClass: num('--per-class'),
+    trainPerClass: num('--train-per-class'),
     jobs: num('--jobs'),
     examples: argv.includes('--no-examples') ? null : (get('--examples') ?? join(root, 'models', 'clips', task)),
     festival: !argv.includes('--no-festival'),

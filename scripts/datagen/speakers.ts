@@ -2,7 +2,9 @@
 // split is decided per *timbre* (espeak-ng variant, or the recorded person behind a flite/festival voice), so
 // test voices are never heard in training, under any accent, pitch or rate.
 
+import { existsSync, readdirSync } from 'node:fs';
 import type { Split } from '../../src/data/manifest';
+import type { Respelling } from './respell';
 import { ESPEAK_VOICES, type Lang } from './tasks';
 import { Rng } from './rng';
 
@@ -23,6 +25,8 @@ export interface Speaker {
   /** The split unit. */
   timbre: string;
   split: Split;
+  /** A non-English voice: the spelling rules its English words are respelt for (scripts/datagen/respell.ts). */
+  respell?: Respelling;
 }
 
 /** espeak-ng variants (voices/!v); novelty ones that are barely speech are left out. */
@@ -48,6 +52,36 @@ const RECORDED: { engine: Engine; voice: string; timbre: string }[] = [
   { engine: 'festival', voice: 'cmu_us_slt_arctic_hts', timbre: 'slt' },
 ];
 
+/**
+ * Female voices of other languages, made to say the English words by respelling. The recorded English voices
+ * hold one woman (slt), and the split puts her in test, so training otherwise hears no recorded female voice.
+ * Training only: never a split unit, so validation and test are what they were without them.
+ */
+const TRAIN_ONLY_RECORDED: { voice: string; timbre: string; respell: Respelling }[] = [
+  { voice: 'lp_diphone', timbre: 'lp', respell: 'it' },
+  { voice: 'upc_ca_ona_hts', timbre: 'ona', respell: 'ca' },
+  { voice: 'suo_fi_lj_diphone', timbre: 'lj', respell: 'fi' },
+  { voice: 'czech_dita', timbre: 'dita', respell: 'cs' },
+];
+
+const FESTIVAL_VOICES = '/usr/share/festival/voices';
+
+function festivalVoiceInstalled(voice: string): boolean {
+  if (!existsSync(FESTIVAL_VOICES)) return false;
+  return readdirSync(FESTIVAL_VOICES).some((lang) => existsSync(`${FESTIVAL_VOICES}/${lang}/${voice}`));
+}
+
+/** One recorded voice as 12 speakers: random sox pitch shift (cents) and duration stretch each. */
+function recordedSpeakers(engine: Engine, voice: string, timbre: string, split: Split, rng: Rng, respell?: Respelling): Speaker[] {
+  return Array.from({ length: 12 }, () => {
+    const pitch = rng.int(-300, 300);
+    const rate = Math.round(rng.uniform(0.85, 1.2) * 100) / 100;
+    const s: Speaker = { id: `${engine}:${voice}:c${pitch}:d${rate}`, engine, lang: 'en', voice, variant: '', pitch, rate, timbre, split };
+    if (respell) s.respell = respell;
+    return s;
+  });
+}
+
 export interface SpeakerPool {
   speakers: Speaker[];
   /** Speakers per split and engine. */
@@ -65,14 +99,15 @@ function assignSplits(timbres: string[], rng: Rng, fractions: [number, number]):
 
 /**
  * The speakers for some languages. `fractions` = [validation, test] share of timbres. `engines` limits the
- * engines used (festival only if installed).
+ * engines used (festival only if installed); `trainOnlyVoices` adds TRAIN_ONLY_RECORDED.
  */
 export function buildSpeakers(
   langs: Lang[],
   engines: Engine[],
   seed: number,
-  fractions: [number, number] = [0.15, 0.15],
+  options: { fractions?: [number, number]; trainOnlyVoices?: boolean } = {},
 ): SpeakerPool {
+  const fractions = options.fractions ?? [0.15, 0.15];
   const rng = new Rng(`speakers:${seed}`);
   const speakers: Speaker[] = [];
   const espeakSplit = assignSplits(ESPEAK_VARIANTS, rng, fractions);
@@ -103,22 +138,12 @@ export function buildSpeakers(
     }
   }
   if (langs.includes('en')) {
-    for (const r of recorded) {
-      for (let k = 0; k < 12; k++) {
-        const pitch = rng.int(-300, 300);
-        const rate = Math.round(rng.uniform(0.85, 1.2) * 100) / 100;
-        speakers.push({
-          id: `${r.engine}:${r.voice}:c${pitch}:d${rate}`,
-          engine: r.engine,
-          lang: 'en',
-          voice: r.voice,
-          variant: '',
-          pitch,
-          rate,
-          timbre: `${r.timbre}`,
-          split: recSplit.get(r.timbre)!,
-        });
-      }
+    for (const r of recorded) speakers.push(...recordedSpeakers(r.engine, r.voice, r.timbre, recSplit.get(r.timbre)!, rng));
+  }
+  // After every other speaker, so the random draws for those (and the split) do not change.
+  if (options.trainOnlyVoices && langs.includes('en') && engines.includes('festival')) {
+    for (const r of TRAIN_ONLY_RECORDED.filter((v) => festivalVoiceInstalled(v.voice))) {
+      speakers.push(...recordedSpeakers('festival', r.voice, r.timbre, 'train', rng, r.respell));
     }
   }
   const bySplit: SpeakerPool['bySplit'] = { train: {}, validation: {}, test: {} };

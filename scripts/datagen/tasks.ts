@@ -10,6 +10,10 @@ export interface TaskDef {
   labels: string[];
   /** Clips per class over all splits by default. */
   defaultPerClass: number;
+  /** Training clips per class by default, when more than defaultPerClass's 70 % (see --train-per-class). */
+  defaultTrainPerClass?: number;
+  /** Add the respelt non-English female voices to training (speakers.ts, TRAIN_ONLY_RECORDED). */
+  trainOnlyVoices?: boolean;
   /** Use the non-espeak engines (English only). */
   englishEnginesToo: boolean;
   /** Phrases longer than a clip: a random 1 s window of speech is kept. */
@@ -110,6 +114,8 @@ export const TASKS: Record<TaskName, TaskDef> = {
     name: 'kws',
     labels: [...KWS_WORDS, '_silence_', '_unknown_'],
     defaultPerClass: 500,
+    defaultTrainPerClass: 1050,
+    trainOnlyVoices: true,
     englishEnginesToo: true,
     phrases: false,
     utterance(label, rng) {

@@ -51,4 +51,33 @@ describe.skipIf(!tools)('dataset generator', () => {
       rmSync(out, { recursive: true, force: true });
     }
   });
+  it('--train-per-class adds training clips and leaves every other clip byte-identical', () => {
+    const out = mkdtempSync(join(tmpdir(), 'beenet-gen-'));
+    try {
+      const run = (dir: string, extra: string[]) =>
+        execFileSync(
+          'npx',
+          ['tsx', 'scripts/datagen/generate.ts', '--task', 'kws', '--out', dir, '--per-class', '7', '--labels', 'no',
+            '--no-examples', '--no-festival', '--no-ambient', '--seed', '4', ...extra],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        );
+      run(join(out, 'base'), []);
+      run(join(out, 'more'), ['--train-per-class', '8']);
+      const base = readManifest(join(out, 'base', 'manifest.json'));
+      const more = readManifest(join(out, 'more', 'manifest.json'));
+      const count = (m: typeof base, split: string) => m.clips.filter((c) => c.split === split).length;
+      expect([count(base, 'train'), count(base, 'validation'), count(base, 'test')]).toEqual([5, 1, 1]);
+      expect([count(more, 'train'), count(more, 'validation'), count(more, 'test')]).toEqual([8, 1, 1]);
+      const byPath = new Map(more.clips.map((c) => [c.path, c]));
+      for (const c of base.clips) {
+        expect(byPath.get(c.path)).toEqual(c);
+        expect(readFileSync(join(out, 'more', c.path))).toEqual(readFileSync(join(out, 'base', c.path)));
+      }
+      const added = more.clips.filter((c) => !base.clips.some((b) => b.path === c.path));
+      expect(added.map((c) => c.split)).toEqual(['train', 'train', 'train']);
+      expect(new Set(added.map((c) => c.speaker)).size).toBeGreaterThan(1);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
