@@ -4,26 +4,14 @@
 //   node --import tsx --import ./scripts/wgsl-loader.mjs bench/dawn-calls.ts [--model FILE] [DAWN_FLAG ...]
 // DAWN_FLAG goes to the webgpu package's create(), e.g. enable-dawn-features=skip_validation.
 import { readFileSync } from 'node:fs';
-import { createNodeRuntime } from '../src/node';
+import { createNodeRuntime, nodeGpu } from '../src/node';
 
 const argv = process.argv.slice(2);
 const mi = argv.indexOf('--model');
 const modelFile = mi >= 0 ? argv.splice(mi, 2)[1] : 'models/kws-reactnet.bee';
 const flags = argv;
 
-// As src/node/gpu.ts does: without a GPU, Dawn needs SwiftShader's Vulkan driver.
-const swiftshader = '/usr/lib/chromium/vk_swiftshader_icd.json';
-if (process.env.VK_ICD_FILENAMES === undefined && !process.env.VK_DRIVER_FILES) {
-  try {
-    readFileSync(swiftshader);
-    process.env.VK_ICD_FILENAMES = swiftshader;
-  } catch {
-    // no SwiftShader: let the Vulkan loader find the GPU's driver
-  }
-}
-const dawn = (await import('webgpu')) as unknown as { create(options: string[]): GPU; globals: object };
-Object.assign(globalThis, dawn.globals);
-const gpu = dawn.create(flags);
+const gpu = await nodeGpu(flags);
 
 const spent = new Map<string, number>();
 const add = (tag: string, ms: number): void => void spent.set(tag, (spent.get(tag) ?? 0) + ms);

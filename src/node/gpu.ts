@@ -7,6 +7,7 @@ const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 // Dawn crashes the process when its GPU object is garbage-collected while devices are in use, so the
 // instance lives for the whole process.
 let instance: GPU | null = null;
+let instanceFlags = '';
 
 /** Errors that reached a device's `uncapturederror` event, newest last (the listener suppresses Dawn's printing). */
 export const uncapturedErrors: GPUError[] = [];
@@ -16,9 +17,19 @@ interface WebgpuModule {
   globals: object;
 }
 
-/** Loads Dawn once and returns its `GPU`; throws NO_WEBGPU when the package cannot load. */
-export async function nodeGpu(): Promise<GPU> {
-  if (instance) return instance;
+/**
+ * Loads Dawn once and returns its `GPU`; throws NO_WEBGPU when the package cannot load. `dawnFlags` go to the
+ * webgpu package's `create()` (e.g. `enable-dawn-features=skip_validation`) and apply to the one instance, so a
+ * later call with other flags throws BAD_INPUT.
+ */
+export async function nodeGpu(dawnFlags: readonly string[] = []): Promise<GPU> {
+  const flags = dawnFlags.join(' ');
+  if (instance) {
+    if (flags !== instanceFlags) {
+      throw new BeenetError('BAD_INPUT', `Dawn is already running with flags '${instanceFlags}'; cannot restart it with '${flags}'`);
+    }
+    return instance;
+  }
   // Without a GPU, Dawn finds no Vulkan driver; Debian's chromium ships SwiftShader, a complete one.
   if (process.env.VK_ICD_FILENAMES === undefined && existsSync(SWIFTSHADER_ICD)) {
     process.env.VK_ICD_FILENAMES = SWIFTSHADER_ICD;
@@ -36,7 +47,8 @@ export async function nodeGpu(): Promise<GPU> {
     );
   }
   Object.assign(globalThis, mod.globals);
-  instance = mod.create([]);
+  instance = mod.create([...dawnFlags]);
+  instanceFlags = flags;
   return instance;
 }
 

@@ -52,6 +52,13 @@ describe('acquireGpu', () => {
     expect(isSoftwareAdapter({ ...base, vendor: 'nvidia', architecture: 'ampere' }, false)).toBe(false);
   });
 
+  it('keeps one Dawn instance: the same flags return it, other flags are refused', async () => {
+    const gpu = await nodeGpu();
+    expect(await nodeGpu([])).toBe(gpu);
+    const err = await nodeGpu(['enable-dawn-features=skip_validation']).catch((e: unknown) => e);
+    expect(isBeenetError(err) && err.code === 'BAD_INPUT').toBe(true);
+  });
+
   it('exposes device loss', async () => {
     const ctx = await acquireGpu({ gpu: await nodeGpu() });
     let seen = '';
