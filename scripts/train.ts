@@ -4,6 +4,8 @@
 // --widths 32,64,128,256 (channels of the four blocks) --pools 2x2,2x2,2x1,none (pooling at each block's start);
 // defaults from defaultConfig; --time-mask 6 --band-mask 3 --time-shift 8 --freq-warp 0.12 (augmentation)
 // --exit-weights 1,1,1,1 (loss weight per exit)
+// --shards 2 (each batch's gradients from this many equal parts, part of the recipe) --threads N (default: one
+// per shard, at most the machine's cores; never changes the result)
 // --task synthetic trains on a tiny generated set (development).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -80,12 +82,14 @@ async function main(): Promise<void> {
     bandMask: num('band-mask', DEFAULT_TRAIN_OPTIONS.bandMask),
     timeShift: num('time-shift', DEFAULT_TRAIN_OPTIONS.timeShift),
     freqWarp: num('freq-warp', DEFAULT_TRAIN_OPTIONS.freqWarp),
+    shards: num('shards', 2),
+    threads: num('threads', 0),
     exitWeights: a.has('exit-weights') ? a.get('exit-weights')!.split(',').map(Number) : DEFAULT_TRAIN_OPTIONS.exitWeights,
   };
   if (options.exitWeights.length !== cfg.blocks.length || options.exitWeights.some((x) => !(x >= 0))) {
     throw new Error(`--exit-weights needs ${cfg.blocks.length} non-negative numbers, got '${a.get('exit-weights')}'`);
   }
-  const res = train(data, cfg, {
+  const res = await train(data, cfg, {
     ...options,
     checkpoint: join('out', `${name}.ckpt.json`),
     resume: a.get('resume') ?? '',
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
     dataset: data.source,
     trainClips: data.train.count,
     recipe:
-      `lr ${options.learningRate}, batch ${options.batchSize}, exit weights ${options.exitWeights.join('/')}, ` +
+      `lr ${options.learningRate}, batch ${options.batchSize} in ${options.shards} shard(s), exit weights ${options.exitWeights.join('/')}, ` +
       `time shift ${options.timeShift}, time mask ${options.timeMask}, band mask ${options.bandMask}, band warp ${options.freqWarp}`,
     seed,
     epochs,

@@ -74,14 +74,8 @@ export function recordsFromResults(results: Float32Array[], classes: number, lab
 }
 
 /** Runs every stage for every clip (no early exit) through an executor, in batches; features are [n, ...input]. */
-export async function collectRecords(
-  executor: StageExecutor,
-  plan: ModelPlan,
-  features: Float32Array,
-  labels: Int32Array,
-  batch = 256,
-): Promise<ExitRecords> {
-  const n = labels.length;
+/** Every exit's result rows (see recordsFromResults) for all clips, run `batch` clips at a time. */
+export async function collectResults(executor: StageExecutor, plan: ModelPlan, features: Float32Array, n: number, batch = 256): Promise<Float32Array[]> {
   const size = plan.inputElements;
   const stride = plan.classes + 3;
   const results = plan.stages.map(() => new Float32Array(n * stride));
@@ -91,5 +85,15 @@ export async function collectRecords(
     const active = Uint32Array.from({ length: m }, (_, i) => i);
     for (const s of plan.stages) results[s.index].set(await executor.runStage(s.index, active), start * stride);
   }
-  return recordsFromResults(results, plan.classes, labels);
+  return results;
+}
+
+export async function collectRecords(
+  executor: StageExecutor,
+  plan: ModelPlan,
+  features: Float32Array,
+  labels: Int32Array,
+  batch = 256,
+): Promise<ExitRecords> {
+  return recordsFromResults(await collectResults(executor, plan, features, labels.length, batch), plan.classes, labels);
 }

@@ -81,6 +81,19 @@ export async function registerGradients(): Promise<void> {
 }
 
 /**
+ * A [kh, kw, cin, cout] filter turned 180 degrees in (kh, kw): the kh * kw taps copied in reverse order. A plain
+ * copy here takes well under a millisecond where the wasm backend's Reverse takes ~7 ms on 3x3x128x128.
+ */
+function rotate180(filter: tf.Tensor4D): tf.Tensor4D {
+  const [kh, kw, cin, cout] = filter.shape;
+  const src = filter.dataSync() as Float32Array;
+  const dst = new Float32Array(src.length);
+  const tap = cin * cout;
+  for (let t = 0; t < kh * kw; t++) dst.set(src.subarray(t * tap, (t + 1) * tap), (kh * kw - 1 - t) * tap);
+  return tf.tensor4d(dst, [kh, kw, cin, cout]);
+}
+
+/**
  * dx of a stride-1 convolution as a forward convolution: dy padded by (k - 1 - pad) on each side, correlated with
  * the filter rotated 180 degrees and with in/out channels swapped. The wasm backend's own kernel is ~5x slower.
  */
@@ -94,7 +107,7 @@ export function conv2dBackpropInputViaForward(
     const [kh, kw] = filter.shape;
     const [, inH, inW] = inputShape;
     const [pt, pb, pl, pr] = padsOf(pad, inH, inW, kh, kw, 1, 1);
-    const f = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]);
+    const f = tf.transpose(rotate180(filter), [0, 1, 3, 2]);
     const p = tf.pad(dy, [[0, 0], [kh - 1 - pt, kh - 1 - pb], [kw - 1 - pl, kw - 1 - pr], [0, 0]]);
     return tf.conv2d(p, f, 1, 'valid');
   });

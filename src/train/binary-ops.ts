@@ -35,6 +35,8 @@ export function onePad(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
 }
 
 export interface BnState {
+  /** The parameter prefix (e.g. `b1.u0.bn`). */
+  name: string;
   gamma: tf.Variable;
   beta: tf.Variable;
   /** Running statistics, not trained by gradient. */
@@ -45,11 +47,19 @@ export interface BnState {
 export const BN_EPSILON = 1e-3;
 const BN_MOMENTUM = 0.9;
 
+/** One batch norm's statistics over a training batch, kept (outside tidy) until the step folds them in. */
+export interface BnBatchStats {
+  state: BnState;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+}
+
 /**
  * Batch norm over N, H, W (or N for 2-d input). Hand-written: faster to back-propagate on the wasm backend
- * than tf.batchNorm. In training it uses the batch statistics and queues a running-stat update.
+ * than tf.batchNorm. In training it normalises by the batch statistics and records them in `stats` (in the
+ * order the layers run), so a data-parallel step can average them over shards before updating the running ones.
  */
-export function batchNorm(x: tf.Tensor, bn: BnState, training: boolean, updates: Array<() => void>): tf.Tensor {
+export function batchNorm(x: tf.Tensor, bn: BnState, training: boolean, stats: BnBatchStats[]): tf.Tensor {
   const axes = x.rank === 4 ? [0, 1, 2] : [0];
   let mean: tf.Tensor;
   let variance: tf.Tensor;
@@ -57,19 +67,18 @@ export function batchNorm(x: tf.Tensor, bn: BnState, training: boolean, updates:
     const m = tf.moments(x, axes);
     mean = m.mean;
     variance = m.variance;
-    const bm = tf.keep(tf.clone(mean));
-    const bv = tf.keep(tf.clone(variance));
-    updates.push(() => {
-      tf.tidy(() => {
-        bn.mean.assign(tf.add(tf.mul(bn.mean, BN_MOMENTUM), tf.mul(bm, 1 - BN_MOMENTUM)));
-        bn.variance.assign(tf.add(tf.mul(bn.variance, BN_MOMENTUM), tf.mul(bv, 1 - BN_MOMENTUM)));
-      });
-      bm.dispose();
-      bv.dispose();
-    });
+    stats.push({ state: bn, mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) });
   } else {
     mean = bn.mean;
     variance = bn.variance;
   }
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPSILON))), bn.gamma), bn.beta);
+}
+
+/** Moves a batch norm's running statistics towards a batch's (momentum 0.9). */
+export function updateRunningStats(bn: BnState, mean: Float32Array, variance: Float32Array): void {
+  tf.tidy(() => {
+    bn.mean.assign(tf.add(tf.mul(bn.mean, BN_MOMENTUM), tf.mul(tf.tensor(mean, bn.mean.shape), 1 - BN_MOMENTUM)));
+    bn.variance.assign(tf.add(tf.mul(bn.variance, BN_MOMENTUM), tf.mul(tf.tensor(variance, bn.variance.shape), 1 - BN_MOMENTUM)));
+  });
 }

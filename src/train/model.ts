@@ -3,7 +3,7 @@
 // Shared skeleton: a real 3x3 stride-2 stem convolution on the log-mel input, four blocks (each may start with a
 // 2x2 pooling, then one or two binary units), and an exit after every block: global average pooling + dense.
 import * as tf from '@tensorflow/tfjs-core';
-import { approxSign, batchNorm, onePad, signSte, type BnState } from './binary-ops';
+import { approxSign, batchNorm, onePad, signSte, type BnBatchStats, type BnState } from './binary-ops';
 import type { Rng } from './rng';
 
 export const ARCHITECTURES = ['binarynet', 'xnornet', 'birealnet', 'reactnet'] as const;
@@ -155,8 +155,9 @@ export class BeeNet {
     return p.variable;
   }
 
-  private bn(name: string): BnState {
-    return { gamma: this.v(`${name}.gamma`), beta: this.v(`${name}.beta`), mean: this.v(`${name}.mean`), variance: this.v(`${name}.var`) };
+  /** A batch norm's variables by its prefix (e.g. `stem.bn`). */
+  batchNormState(name: string): BnState {
+    return { name, gamma: this.v(`${name}.gamma`), beta: this.v(`${name}.beta`), mean: this.v(`${name}.mean`), variance: this.v(`${name}.var`) };
   }
 
   trainableVariables(): tf.Variable[] {
@@ -173,12 +174,12 @@ export class BeeNet {
   }
 
   /**
-   * Logits of every exit, [N, classes] each. `updates` collects running-stat updates in training.
+   * Logits of every exit, [N, classes] each. In training, `stats` collects every batch norm's batch statistics.
    * Input [N, H, W, 1], normalised features.
    */
-  forward(x: tf.Tensor4D, training: boolean, updates: Array<() => void> = []): tf.Tensor2D[] {
+  forward(x: tf.Tensor4D, training: boolean, stats: BnBatchStats[] = []): tf.Tensor2D[] {
     const a = this.cfg.architecture;
-    const bn = (t: tf.Tensor, name: string): tf.Tensor4D => batchNorm(t, this.bn(name), training, updates) as tf.Tensor4D;
+    const bn = (t: tf.Tensor, name: string): tf.Tensor4D => batchNorm(t, this.batchNormState(name), training, stats) as tf.Tensor4D;
     let stemW = this.v('stem.w') as tf.Tensor4D;
     if (this.cfg.stemZeroMean) stemW = tf.sub(stemW, tf.mean(stemW, [0, 1, 2], true));
     let h = bn(tf.conv2d(x, stemW, 2, 'same'), 'stem.bn');

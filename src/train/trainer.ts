@@ -1,10 +1,13 @@
 // The training loop: Adam with a cosine schedule, weighted exit losses, SpecAugment-style masking, validation
-// every epoch, best checkpoint kept, resumable checkpoints.
+// every epoch, best checkpoint kept, resumable checkpoints. Each batch's gradients come from `shards` equal
+// parts, computed on up to that many threads (src/train/data-parallel.ts).
 import { readFileSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { exitAccuracies } from '../eval/policy';
 import { recordsFromLogits, type ExitRecords } from '../eval/records';
+import { updateRunningStats } from './binary-ops';
+import { cutShards, defaultThreads, GradientPool } from './data-parallel';
 import type { SplitData, TrainData } from './data';
 import { BeeNet, type NetConfig } from './model';
 import { Rng } from './rng';
@@ -29,6 +32,13 @@ export interface TrainOptions {
    */
   freqWarp: number;
   labelSmoothing: number;
+  /**
+   * Each batch is cut into this many parts whose gradients and batch-norm statistics are averaged (batch norm
+   * then normalises each part by its own statistics). Part of the recipe: it changes the result.
+   */
+  shards: number;
+  /** Threads computing the shards (0 = one per shard, at most the machine's cores). Never changes the result. */
+  threads: number;
   /** Stop after this many steps in total (smoke tests); 0 = no limit. */
   maxSteps: number;
   /** Checkpoint file (JSON) written after every epoch; '' = none. */
@@ -50,6 +60,8 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   timeShift: 8,
   freqWarp: 0.12,
   labelSmoothing: 0.05,
+  shards: 1,
+  threads: 0,
   maxSteps: 0,
   checkpoint: '',
   resume: '',
@@ -172,8 +184,10 @@ const unb64 = (s: string): Float32Array => {
 const toRecord = (m: Map<string, Float32Array>): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, b64(v)]));
 const fromRecord = (r: Record<string, string>): Map<string, Float32Array> => new Map(Object.entries(r).map(([k, v]) => [k, unb64(v)]));
 
-export function train(data: TrainData, cfg: NetConfig, options: Partial<TrainOptions> = {}): TrainResult {
+export async function train(data: TrainData, cfg: NetConfig, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
   const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
+  if (!Number.isInteger(o.shards) || o.shards < 1) throw new Error(`shards must be a positive integer, got ${o.shards}`);
+  if (!Number.isInteger(o.threads) || o.threads < 0) throw new Error(`threads must be 0 (automatic) or a positive integer, got ${o.threads}`);
   const t0 = performance.now();
   const rng = new Rng(o.seed);
   const net = new BeeNet(cfg, rng);
@@ -201,91 +215,86 @@ export function train(data: TrainData, cfg: NetConfig, options: Partial<TrainOpt
     o.log(`resumed from ${o.resume} at epoch ${startEpoch}, step ${step}`);
   }
   const weights = cfg.blocks.map((_, e) => o.exitWeights[e] ?? 1);
+  const threads = Math.min(o.shards, o.threads || defaultThreads(o.shards));
+  const pool = await GradientPool.start(net, frames, bands, { exitWeights: weights, labelSmoothing: o.labelSmoothing }, threads);
+  if (threads > 1) o.log(`${o.shards} shards per batch on ${threads} threads`);
   const beta1 = 0.9;
   const beta2 = 0.999;
   let firstLoss = NaN;
   let lastLoss = NaN;
-  for (let epoch = startEpoch; epoch < o.epochs && (!o.maxSteps || step < o.maxSteps); epoch++) {
-    const te = performance.now();
-    const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
-    rng.shuffle(order);
-    let lossSum = 0;
-    let lossN = 0;
-    for (let s = 0; s < stepsPerEpoch && (!o.maxSteps || step < o.maxSteps); s++) {
-      const idx = order.subarray(s * o.batchSize, Math.min((s + 1) * o.batchSize, order.length));
-      if (idx.length < 2) continue;
-      const xb = makeBatch(data.train, idx, frames, bands, o, rng);
-      const yb = Int32Array.from(idx, (i) => data.train.labels[i]);
-      const updates: Array<() => void> = [];
-      const lr = lrAt(step, totalSteps, o);
-      const lossValue = tf.tidy(() => {
-        const x = tf.tensor4d(xb, [idx.length, frames, bands, 1]);
-        const oneHot = tf.oneHot(tf.tensor1d(yb, 'int32'), cfg.classes);
-        const target = tf.add(tf.mul(oneHot, 1 - o.labelSmoothing), o.labelSmoothing / cfg.classes);
-        const { value, grads } = tf.variableGrads(() => {
-          const logits = net.forward(x, true, updates);
-          let loss: tf.Scalar = tf.scalar(0);
-          logits.forEach((l, e) => {
-            const ce = tf.mean(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(l)), 1)));
-            loss = tf.add(loss, tf.mul(ce, weights[e]));
+  try {
+    for (let epoch = startEpoch; epoch < o.epochs && (!o.maxSteps || step < o.maxSteps); epoch++) {
+      const te = performance.now();
+      const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
+      rng.shuffle(order);
+      let lossSum = 0;
+      let lossN = 0;
+      for (let s = 0; s < stepsPerEpoch && (!o.maxSteps || step < o.maxSteps); s++) {
+        const idx = order.subarray(s * o.batchSize, Math.min((s + 1) * o.batchSize, order.length));
+        if (idx.length < 2) continue;
+        const xb = makeBatch(data.train, idx, frames, bands, o, rng);
+        const yb = Int32Array.from(idx, (i) => data.train.labels[i]);
+        const lr = lrAt(step, totalSteps, o);
+        const batch = await pool.step(cutShards(xb, yb, frames * bands, o.shards));
+        const lossValue = batch.loss;
+        tf.tidy(() => {
+          const c1 = 1 - beta1 ** (step + 1);
+          const c2 = 1 - beta2 ** (step + 1);
+          vars.forEach((v, i) => {
+            const g = tf.tensor(batch.grads[i], v.shape);
+            const mi = m.get(v.name)!;
+            const vi = vv.get(v.name)!;
+            mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
+            vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
+            const upd = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-7));
+            v.assign(tf.sub(v, tf.mul(upd, lr)));
           });
-          return loss;
-        }, vars);
-        const c1 = 1 - beta1 ** (step + 1);
-        const c2 = 1 - beta2 ** (step + 1);
-        for (const v of vars) {
-          const g = grads[v.name];
-          const mi = m.get(v.name)!;
-          const vi = vv.get(v.name)!;
-          mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
-          vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
-          const upd = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-7));
-          v.assign(tf.sub(v, tf.mul(upd, lr)));
-        }
-        return value.dataSync()[0];
-      });
-      for (const u of updates) u();
-      net.clipLatent();
-      if (Number.isNaN(firstLoss)) firstLoss = lossValue;
-      lastLoss = lossValue;
-      lossSum += lossValue;
-      lossN++;
-      step++;
-      if (s % 50 === 0) o.log(`  epoch ${epoch + 1} step ${s}/${stepsPerEpoch} loss ${lossValue.toFixed(4)} lr ${lr.toExponential(2)}`);
+        });
+        batch.bnNames.forEach((name, i) => updateRunningStats(net.batchNormState(name), batch.bnStats[2 * i], batch.bnStats[2 * i + 1]));
+        net.clipLatent();
+        if (Number.isNaN(firstLoss)) firstLoss = lossValue;
+        lastLoss = lossValue;
+        lossSum += lossValue;
+        lossN++;
+        step++;
+        if (s % 50 === 0) o.log(`  epoch ${epoch + 1} step ${s}/${stepsPerEpoch} loss ${lossValue.toFixed(4)} lr ${lr.toExponential(2)}`);
+      }
+      const rec = evaluateSplit(net, data.validation, frames, bands);
+      const acc = exitAccuracies(rec);
+      const score = acc.reduce((a, b) => a + b, 0) / acc.length;
+      const seconds = (performance.now() - te) / 1000;
+      history.push({ epoch: epoch + 1, loss: lossSum / Math.max(1, lossN), validationAccuracy: acc, seconds });
+      if (score > bestScore) {
+        bestScore = score;
+        bestEpoch = epoch + 1;
+        best = net.snapshot();
+      }
+      o.log(
+        `epoch ${epoch + 1}/${o.epochs} loss ${(lossSum / Math.max(1, lossN)).toFixed(4)} val acc per exit ` +
+          `${acc.map((a) => (100 * a).toFixed(1)).join(' / ')} (${seconds.toFixed(0)} s)${bestEpoch === epoch + 1 ? ' *best' : ''}`,
+      );
+      if (o.checkpoint) {
+        const snap = (mm: Map<string, tf.Variable>): Map<string, Float32Array> =>
+          new Map([...mm].map(([k, t]) => [k, (t.dataSync() as Float32Array).slice()]));
+        const ck: Checkpoint = {
+          epoch,
+          step,
+          rng: rng.seedState,
+          bestEpoch,
+          bestScore,
+          history,
+          values: toRecord(net.snapshot()),
+          best: toRecord(best),
+          adamM: toRecord(snap(m)),
+          adamV: toRecord(snap(vv)),
+        };
+        mkdirSync(dirname(o.checkpoint), { recursive: true });
+        writeFileSync(o.checkpoint + '.tmp', JSON.stringify(ck));
+        renameSync(o.checkpoint + '.tmp', o.checkpoint);
+      }
     }
-    const rec = evaluateSplit(net, data.validation, frames, bands);
-    const acc = exitAccuracies(rec);
-    const score = acc.reduce((a, b) => a + b, 0) / acc.length;
-    const seconds = (performance.now() - te) / 1000;
-    history.push({ epoch: epoch + 1, loss: lossSum / Math.max(1, lossN), validationAccuracy: acc, seconds });
-    if (score > bestScore) {
-      bestScore = score;
-      bestEpoch = epoch + 1;
-      best = net.snapshot();
-    }
-    o.log(
-      `epoch ${epoch + 1}/${o.epochs} loss ${(lossSum / Math.max(1, lossN)).toFixed(4)} val acc per exit ` +
-        `${acc.map((a) => (100 * a).toFixed(1)).join(' / ')} (${seconds.toFixed(0)} s)${bestEpoch === epoch + 1 ? ' *best' : ''}`,
-    );
-    if (o.checkpoint) {
-      const snap = (mm: Map<string, tf.Variable>): Map<string, Float32Array> =>
-        new Map([...mm].map(([k, t]) => [k, (t.dataSync() as Float32Array).slice()]));
-      const ck: Checkpoint = {
-        epoch,
-        step,
-        rng: rng.seedState,
-        bestEpoch,
-        bestScore,
-        history,
-        values: toRecord(net.snapshot()),
-        best: toRecord(best),
-        adamM: toRecord(snap(m)),
-        adamV: toRecord(snap(vv)),
-      };
-      mkdirSync(dirname(o.checkpoint), { recursive: true });
-      writeFileSync(o.checkpoint + '.tmp', JSON.stringify(ck));
-      renameSync(o.checkpoint + '.tmp', o.checkpoint);
-    }
+  } finally {
+    await pool.close();
   }
   for (const t of [...m.values(), ...vv.values()]) t.dispose();
   net.restore(best);

@@ -28,7 +28,7 @@ describe('smoke training', () => {
           { channels: 40, units: 1, pool: false },
         ],
       };
-      const res = train(data, cfg, { epochs: 4, batchSize: 16, learningRate: 1e-2, warmupSteps: 2, seed: 3, timeMask: 2, bandMask: 2, timeShift: 2, freqWarp: 0.1 });
+      const res = await train(data, cfg, { epochs: 4, batchSize: 16, learningRate: 1e-2, warmupSteps: 2, seed: 3, timeMask: 2, bandMask: 2, timeShift: 2, freqWarp: 0.1 });
       expect(res.steps).toBe(24);
       const last = res.history[res.history.length - 1].loss;
       expect(last).toBeLessThan(res.history[0].loss);
