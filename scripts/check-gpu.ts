@@ -15,7 +15,7 @@ import { nodeGpu } from '../src/node/gpu';
 import { CpuExecutor } from '../src/runtime/cpu-executor';
 import { GpuExecutor } from '../src/runtime/gpu-executor';
 import { planModel, type ModelPlan } from '../src/runtime/plan';
-import { simulate } from '../src/eval/policy';
+import { exitAccuracies, simulate } from '../src/eval/policy';
 import { loadClipSets, saveClipSets, type ClipSet } from '../src/eval/clip-file';
 import { collectResults, recordsFromResults } from '../src/eval/records';
 
@@ -42,6 +42,8 @@ interface Comparison {
   /** Share of logits bit-identical, and the largest difference (where exit heads are float, rounding may differ). */
   identicalLogits: number;
   maxLogitDifference: number;
+  /** The GPU path's accuracy per exit (shows the clips are the real ones, not just equal garbage on both sides). */
+  gpuAccuracy: number[];
 }
 
 function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array[], labels: Int32Array, thresholds: number[]): Comparison {
@@ -65,7 +67,14 @@ function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array
       }
     }
   });
-  return { clips: n, exitAgreement, policyAgreement: same / n, identicalLogits: identical / (n * plan.classes * cpuRows.length), maxLogitDifference: maxDiff };
+  return {
+    clips: n,
+    exitAgreement,
+    policyAgreement: same / n,
+    identicalLogits: identical / (n * plan.classes * cpuRows.length),
+    maxLogitDifference: maxDiff,
+    gpuAccuracy: exitAccuracies(gpu),
+  };
 }
 
 async function main(): Promise<void> {
@@ -119,7 +128,8 @@ async function main(): Promise<void> {
       log(
         `${name} ${s} (${r.clips} clips, ${((performance.now() - t) / 1000).toFixed(1)} s): GPU vs CPU class agreement per exit ` +
           `${r.exitAgreement.map((v) => (100 * v).toFixed(2)).join(' / ')} %, policy ${(100 * r.policyAgreement).toFixed(2)} %, ` +
-          `logits identical ${(100 * r.identicalLogits).toFixed(2)} % (max difference ${r.maxLogitDifference.toExponential(2)})`,
+          `logits identical ${(100 * r.identicalLogits).toFixed(2)} % (max difference ${r.maxLogitDifference.toExponential(2)}); ` +
+          `GPU accuracy per exit ${r.gpuAccuracy.map((v) => (100 * v).toFixed(1)).join(' / ')} %`,
       );
     }
   } finally {

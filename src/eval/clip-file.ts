@@ -56,9 +56,10 @@ export function loadClipSets(bytes: Uint8Array, valuesPerClip: number, source = 
     if (!Number.isInteger(clips) || clips < 0) fail(`split '${name}' has a bad clip count`);
     const size = 4 * clips * (1 + valuesPerClip);
     if (at + size > bytes.length) fail(`truncated in split '${name}' (${bytes.length} bytes, needs ${at + size})`);
-    // Copies: the views stay valid and aligned whatever buffer the bytes came in.
-    const labels = new Int32Array(bytes.slice(at, at + 4 * clips).buffer);
-    const features = new Float32Array(bytes.slice(at + 4 * clips, at + size).buffer);
+    // Copies (new Uint8Array(view) copies; a Node Buffer's slice would not), so the arrays are aligned and own
+    // their memory whatever buffer the bytes came in.
+    const labels = new Int32Array(new Uint8Array(bytes.subarray(at, at + 4 * clips)).buffer);
+    const features = new Float32Array(new Uint8Array(bytes.subarray(at + 4 * clips, at + size)).buffer);
     out.set(name, { labels, features });
     at += size;
   }

@@ -17,6 +17,16 @@ describe('clip file', () => {
     }
   });
 
+  it('reads from a Node Buffer at any offset (as readFileSync returns)', () => {
+    const saved = saveClipSets(sets, 5);
+    const pooled = Buffer.alloc(saved.length + 3);
+    pooled.set(saved, 3);
+    const back = loadClipSets(pooled.subarray(3), 5);
+    expect(back.get('validation')!.labels).toEqual(sets.get('validation')!.labels);
+    expect(back.get('validation')!.features).toEqual(sets.get('validation')!.features);
+    expect(back.get('test')!.features.length).toBe(5);
+  });
+
   it('names what is wrong with a damaged file', () => {
     const bytes = saveClipSets(sets, 5);
     expect(() => loadClipSets(bytes.subarray(0, bytes.length - 4), 5, 'x.clips')).toThrow(/x\.clips: truncated in split 'test'/);
