@@ -42,6 +42,11 @@ interface Comparison {
   /** Share of logits bit-identical, and the largest difference (where exit heads are float, rounding may differ). */
   identicalLogits: number;
   maxLogitDifference: number;
+  /**
+   * Clips with a logit more than 1e-3 apart at some exit: beyond float rounding, i.e. a real value at a sign's
+   * threshold rounded to the other side and flipped a binary activation.
+   */
+  clipsBeyondRounding: number;
   /** The GPU path's accuracy per exit (shows the clips are the real ones, not just equal garbage on both sides). */
   gpuAccuracy: number[];
 }
@@ -57,12 +62,14 @@ function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array
   for (let i = 0; i < n; i++) if (x.exits[i] === y.exits[i] && x.predictions[i] === y.predictions[i]) same++;
   let identical = 0;
   let maxDiff = 0;
+  const beyond = new Set<number>();
   const stride = plan.classes + 3;
   cpuRows.forEach((rows, e) => {
     for (let i = 0; i < n; i++) {
       for (let c = 0; c < plan.classes; c++) {
         const d = Math.abs(rows[i * stride + c] - gpuRows[e][i * stride + c]);
         if (d === 0) identical++;
+        if (d > 1e-3) beyond.add(i);
         maxDiff = Math.max(maxDiff, d);
       }
     }
@@ -73,6 +80,7 @@ function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array
     policyAgreement: same / n,
     identicalLogits: identical / (n * plan.classes * cpuRows.length),
     maxLogitDifference: maxDiff,
+    clipsBeyondRounding: beyond.size,
     gpuAccuracy: exitAccuracies(gpu),
   };
 }
@@ -128,7 +136,8 @@ async function main(): Promise<void> {
       log(
         `${name} ${s} (${r.clips} clips, ${((performance.now() - t) / 1000).toFixed(1)} s): GPU vs CPU class agreement per exit ` +
           `${r.exitAgreement.map((v) => (100 * v).toFixed(2)).join(' / ')} %, policy ${(100 * r.policyAgreement).toFixed(2)} %, ` +
-          `logits identical ${(100 * r.identicalLogits).toFixed(2)} % (max difference ${r.maxLogitDifference.toExponential(2)}); ` +
+          `logits identical ${(100 * r.identicalLogits).toFixed(2)} % (max difference ${r.maxLogitDifference.toExponential(2)}, ` +
+          `${r.clipsBeyondRounding} clip(s) beyond 1e-3); ` +
           `GPU accuracy per exit ${r.gpuAccuracy.map((v) => (100 * v).toFixed(1)).join(' / ')} %`,
       );
     }
