@@ -94,6 +94,26 @@ function lrAt(step: number, total: number, o: TrainOptions): number {
   return o.learningRate * (0.02 + 0.98 * 0.5 * (1 + Math.cos(Math.PI * p)));
 }
 
+const BETA1 = 0.9;
+const BETA2 = 0.999;
+
+/** One bias-corrected Adam update (eps 1e-7) of every variable from its gradient; `m`, `v` hold the moments. */
+function adamStep(vars: tf.Variable[], grads: Float32Array[], m: Map<string, tf.Variable>, v: Map<string, tf.Variable>, step: number, lr: number): void {
+  tf.tidy(() => {
+    const c1 = 1 - BETA1 ** (step + 1);
+    const c2 = 1 - BETA2 ** (step + 1);
+    vars.forEach((w, i) => {
+      const g = tf.tensor(grads[i], w.shape);
+      const mi = m.get(w.name)!;
+      const vi = v.get(w.name)!;
+      mi.assign(tf.add(tf.mul(mi, BETA1), tf.mul(g, 1 - BETA1)));
+      vi.assign(tf.add(tf.mul(vi, BETA2), tf.mul(tf.square(g), 1 - BETA2)));
+      const upd = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-7));
+      w.assign(tf.sub(w, tf.mul(upd, lr)));
+    });
+  });
+}
+
 /** Stretches every frame's band axis by `scale` (band b reads band b / scale, linearly interpolated, clamped). */
 export function warpBands(x: Float32Array, frames: number, bands: number, scale: number): void {
   const row = new Float32Array(bands);
@@ -218,8 +238,6 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   const threads = Math.min(o.shards, o.threads || defaultThreads(o.shards));
   const pool = await GradientPool.start(net, frames, bands, { exitWeights: weights, labelSmoothing: o.labelSmoothing }, threads);
   if (threads > 1) o.log(`${o.shards} shards per batch on ${threads} threads`);
-  const beta1 = 0.9;
-  const beta2 = 0.999;
   let firstLoss = NaN;
   let lastLoss = NaN;
   try {
@@ -237,19 +255,7 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
         const lr = lrAt(step, totalSteps, o);
         const batch = await pool.step(cutShards(xb, yb, frames * bands, o.shards));
         const lossValue = batch.loss;
-        tf.tidy(() => {
-          const c1 = 1 - beta1 ** (step + 1);
-          const c2 = 1 - beta2 ** (step + 1);
-          vars.forEach((v, i) => {
-            const g = tf.tensor(batch.grads[i], v.shape);
-            const mi = m.get(v.name)!;
-            const vi = vv.get(v.name)!;
-            mi.assign(tf.add(tf.mul(mi, beta1), tf.mul(g, 1 - beta1)));
-            vi.assign(tf.add(tf.mul(vi, beta2), tf.mul(tf.square(g), 1 - beta2)));
-            const upd = tf.div(tf.div(mi, c1), tf.add(tf.sqrt(tf.div(vi, c2)), 1e-7));
-            v.assign(tf.sub(v, tf.mul(upd, lr)));
-          });
-        });
+        adamStep(vars, batch.grads, m, vv, step, lr);
         batch.bnNames.forEach((name, i) => updateRunningStats(net.batchNormState(name), batch.bnStats[2 * i], batch.bnStats[2 * i + 1]));
         net.clipLatent();
         if (Number.isNaN(firstLoss)) firstLoss = lossValue;
