@@ -15,7 +15,7 @@ import { nodeGpu } from '../src/node/gpu';
 import { CpuExecutor } from '../src/runtime/cpu-executor';
 import { GpuExecutor } from '../src/runtime/gpu-executor';
 import { planModel, type ModelPlan } from '../src/runtime/plan';
-import { exitAccuracies, simulate } from '../src/eval/policy';
+import { agreement, exitAccuracies } from '../src/eval/policy';
 import { loadClipSets, saveClipSets, type ClipSet } from '../src/eval/clip-file';
 import { collectResults, recordsFromResults } from '../src/eval/records';
 
@@ -55,11 +55,6 @@ function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array
   const gpu = recordsFromResults(gpuRows, plan.classes, labels);
   const cpu = recordsFromResults(cpuRows, plan.classes, labels);
   const n = cpu.count;
-  const exitAgreement = cpu.argmax.map((a, e) => a.filter((c, i) => c === gpu.argmax[e][i]).length / n);
-  const x = simulate(gpu, thresholds);
-  const y = simulate(cpu, thresholds);
-  let same = 0;
-  for (let i = 0; i < n; i++) if (x.exits[i] === y.exits[i] && x.predictions[i] === y.predictions[i]) same++;
   let identical = 0;
   let maxDiff = 0;
   const beyond = new Set<number>();
@@ -76,8 +71,7 @@ function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array
   });
   return {
     clips: n,
-    exitAgreement,
-    policyAgreement: same / n,
+    ...agreement(gpu, cpu, thresholds),
     identicalLogits: identical / (n * plan.classes * cpuRows.length),
     maxLogitDifference: maxDiff,
     clipsBeyondRounding: beyond.size,

@@ -41,6 +41,21 @@ export function simulate(r: ExitRecords, thresholds: readonly number[]): { exits
   return { exits, predictions };
 }
 
+/**
+ * How far two runs of the same clips agree (e.g. the runtime against the trained model, or the GPU path against
+ * the CPU reference): the share of clips with the same class at each exit, and with the same exit and class
+ * under a policy.
+ */
+export function agreement(a: ExitRecords, b: ExitRecords, thresholds: readonly number[]): { exitAgreement: number[]; policyAgreement: number } {
+  const n = Math.max(1, a.count);
+  const exitAgreement = a.argmax.map((x, e) => x.filter((c, i) => c === b.argmax[e][i]).length / n);
+  const pa = simulate(a, thresholds);
+  const pb = simulate(b, thresholds);
+  let same = 0;
+  for (let i = 0; i < a.count; i++) if (pa.exits[i] === pb.exits[i] && pa.predictions[i] === pb.predictions[i]) same++;
+  return { exitAgreement, policyAgreement: same / n };
+}
+
 /** Accuracy, mean exit and op fractions of one policy. */
 export function evaluatePolicy(r: ExitRecords, costs: ExitCosts, thresholds: readonly number[]): OperatingPoint {
   const exitsN = r.argmax.length;

@@ -5,7 +5,7 @@ import { countOps } from '../model/ops';
 import { CpuExecutor } from '../runtime/cpu-executor';
 import { planModel } from '../runtime/plan';
 import { collectRecords, type ExitRecords } from '../eval/records';
-import { simulate } from '../eval/policy';
+import { agreement } from '../eval/policy';
 import { BN_EPSILON } from './binary-ops';
 import {
   foldBnAffine,
@@ -206,16 +206,7 @@ export async function checkConsistency(
   const ex = new CpuExecutor(plan);
   const runtime = await collectRecords(ex, plan, features, reference.labels);
   ex.dispose();
-  const exitAgreement = runtime.argmax.map((a, e) => {
-    let same = 0;
-    for (let i = 0; i < a.length; i++) if (a[i] === reference.argmax[e][i]) same++;
-    return same / Math.max(1, a.length);
-  });
-  const x = simulate(runtime, thresholds);
-  const y = simulate(reference, thresholds);
-  let same = 0;
-  for (let i = 0; i < runtime.count; i++) if (x.exits[i] === y.exits[i] && x.predictions[i] === y.predictions[i]) same++;
-  const policyAgreement = same / Math.max(1, runtime.count);
+  const { exitAgreement, policyAgreement } = agreement(runtime, reference, thresholds);
   const rep = { clips: runtime.count, exitAgreement, policyAgreement, runtime };
   const worst = Math.min(...exitAgreement, policyAgreement);
   if (worst < minAgreement) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classDifficulty, hardestClips } from '../../src/eval/difficulty';
-import { calibrateForAccuracy, calibrateForBudget, evaluatePolicy, exitAccuracies, simulate, thresholdSweep } from '../../src/eval/policy';
+import { agreement, calibrateForAccuracy, calibrateForBudget, evaluatePolicy, exitAccuracies, simulate, thresholdSweep } from '../../src/eval/policy';
 import { recordsFromLogits, recordsFromResults, type ExitCosts, type ExitRecords } from '../../src/eval/records';
 import { reportMarkdown, reportSvg, type ModelReport } from '../../src/eval/report';
 
@@ -31,6 +31,18 @@ function records(): ExitRecords {
 describe('policy', () => {
   it('per-exit accuracy', () => {
     expect(exitAccuracies(records())).toEqual([0.25, 0.5, 0.75, 1]);
+  });
+
+  it('agreement: per-exit classes and the (exit, class) pair under a policy', () => {
+    const a = records();
+    const b = records();
+    expect(agreement(a, b, [0.5, 0.5, 0.5, 0])).toEqual({ exitAgreement: [1, 1, 1, 1], policyAgreement: 1 });
+    // Clip 3 changes class at exit 4 only; clip 1 leaves one exit later (same class there).
+    b.argmax[3] = Int32Array.from([0, 1, 0, 0]);
+    b.entropy[1] = Float32Array.from([0.1, 0.7, 0.9, 0.9]);
+    const r = agreement(a, b, [0.5, 0.5, 0.5, 0]);
+    expect(r.exitAgreement).toEqual([1, 1, 1, 0.75]);
+    expect(r.policyAgreement).toBe(0.5);
   });
 
   it('exits at the first entropy strictly below the threshold; the last exit accepts', () => {

@@ -4,24 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { initTrainingBackend } from '../../src/train/backend';
 import { syntheticData } from '../../src/train/data';
 import { cutShards, GradientPool } from '../../src/train/data-parallel';
-import { BeeNet, type NetConfig } from '../../src/train/model';
+import { BeeNet } from '../../src/train/model';
 import { Rng } from '../../src/train/rng';
 import { combineShards, shardGradients, type ShardResult } from '../../src/train/shard-gradients';
 import { train } from '../../src/train/trainer';
+import { tinyNetConfig } from '../helpers/tiny-net';
 
-const cfg: NetConfig = {
-  architecture: 'reactnet',
-  inputShape: [32, 16, 1],
-  classes: 4,
-  stemChannels: 8,
-  stemZeroMean: true,
-  blocks: [
-    { channels: 8, units: 1, pool: false },
-    { channels: 12, units: 1, pool: true },
-    { channels: 12, units: 1, pool: true, poolShape: [2, 1] },
-    { channels: 16, units: 1, pool: false },
-  ],
-};
+const cfg = tinyNetConfig('reactnet');
 
 describe('cutShards', () => {
   it('cuts contiguous parts whose sizes differ by at most one, and copies', () => {

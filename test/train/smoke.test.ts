@@ -6,28 +6,16 @@ import { DEFAULT_FRONTEND } from '../../src/audio/frontend';
 import { initTrainingBackend } from '../../src/train/backend';
 import { syntheticData } from '../../src/train/data';
 import { checkConsistency, exportModel } from '../../src/train/export';
-import { ARCHITECTURES, type NetConfig } from '../../src/train/model';
+import { ARCHITECTURES } from '../../src/train/model';
 import { evaluateSplit, train } from '../../src/train/trainer';
+import { tinyNetConfig } from '../helpers/tiny-net';
 
 describe('smoke training', () => {
   const data = syntheticData(4, 24, 8, 7, 32, 16);
   for (const arch of ARCHITECTURES) {
     it(`${arch}: loss falls and export matches the CPU reference`, async () => {
       await initTrainingBackend();
-      const cfg: NetConfig = {
-        architecture: arch,
-        inputShape: [32, 16, 1],
-        classes: 4,
-        stemChannels: 8,
-        stemZeroMean: true,
-        blocks: [
-          { channels: 8, units: 1, pool: false },
-          { channels: 16, units: 1, pool: true },
-          // A time-only pooling: the exported avgpool/maxpool layer must carry the rectangular window.
-          { channels: 40, units: 2, pool: true, poolShape: [2, 1] },
-          { channels: 40, units: 1, pool: false },
-        ],
-      };
+      const cfg = tinyNetConfig(arch);
       const res = await train(data, cfg, { epochs: 4, batchSize: 16, learningRate: 1e-2, warmupSteps: 2, seed: 3, timeMask: 2, bandMask: 2, timeShift: 2, freqWarp: 0.1 });
       expect(res.steps).toBe(24);
       const last = res.history[res.history.length - 1].loss;
