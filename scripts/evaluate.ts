@@ -1,7 +1,8 @@
 // Evaluate a shipped model on the runtime's CPU reference and write models/reports/<model>.{json,md,svg}:
 //   npx tsx scripts/evaluate.ts --model models/kws-reactnet.bee [--manifest data/kws/manifest.json]
-//     [--latency-clips 128] [--max-drop 0.01] [--no-write-thresholds]
-// The accuracy-target thresholds (calibrated on validation) are written into the model's exitPolicy.
+//     [--latency-clips 128] [--max-drop 0.01] [--confidence 0.9] [--no-write-thresholds] [--report-dir models/reports]
+// The accuracy-target thresholds (calibrated on validation: at most --max-drop below the last exit, with
+// --confidence) are written into the model's exitPolicy.
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { normalizeBands } from '../src/audio/logmel';
@@ -13,7 +14,15 @@ import { planModel } from '../src/runtime/plan';
 import { accuracyByCondition, clipConditions } from '../src/eval/conditions';
 import { classDifficulty, hardestClips } from '../src/eval/difficulty';
 import { measureLatency } from '../src/eval/latency';
-import { calibrateForAccuracy, calibrateForBudget, evaluatePolicy, exitAccuracies, thresholdSweep } from '../src/eval/policy';
+import {
+  calibrateForAccuracy,
+  calibrateForBudget,
+  DEFAULT_ACCURACY_TARGET,
+  describeAccuracyTarget,
+  evaluatePolicy,
+  exitAccuracies,
+  thresholdSweep,
+} from '../src/eval/policy';
 import { collectRecords, costsFromPlan } from '../src/eval/records';
 import { reportMarkdown, reportSvg, type CalibratedRow, type ModelReport, type SweepRow } from '../src/eval/report';
 import { splitIndices } from '../src/data/dataset';
@@ -69,10 +78,13 @@ async function main(): Promise<void> {
   const valRec = await collectRecords(ex, plan, val.features, val.labels);
   const testRec = await collectRecords(ex, plan, test.features, test.labels);
 
-  const maxDrop = Number(a.get('max-drop') ?? 0.01);
-  const accCal = calibrateForAccuracy(valRec, costs, maxDrop);
+  const target = {
+    maxDrop: Number(a.get('max-drop') ?? DEFAULT_ACCURACY_TARGET.maxDrop),
+    confidence: Number(a.get('confidence') ?? DEFAULT_ACCURACY_TARGET.confidence),
+  };
+  const accCal = calibrateForAccuracy(valRec, costs, target);
   const calibrated: CalibratedRow[] = [
-    { target: `accuracy -${maxDrop * 100} pt`, validation: accCal, test: evaluatePolicy(testRec, costs, accCal.thresholds) },
+    { target: describeAccuracyTarget(target), validation: accCal, test: evaluatePolicy(testRec, costs, accCal.thresholds) },
   ];
   for (const budget of [0.3, 0.5, 0.7]) {
     const p = calibrateForBudget(valRec, costs, budget);
@@ -114,10 +126,17 @@ async function main(): Promise<void> {
   };
   if (a.get('no-write-thresholds') !== 'true') {
     d.exitPolicy = { criterion: 'entropy', thresholds: accCal.thresholds };
+    d.provenance = {
+      ...d.provenance,
+      calibration: `entropy, ${describeAccuracyTarget(target)} below the last exit on validation`,
+      calibratedValidationAccuracy: Number((100 * accCal.accuracy).toFixed(2)),
+      calibratedBinaryOpsFraction: Number(accCal.binaryOpsFraction.toFixed(4)),
+    };
+    report.provenance = d.provenance;
     writeFileSync(file, writeBee({ description: d, tensors: bee.tensors }));
     report.fileBytes = statSync(file).size;
   }
-  const dir = join('models', 'reports');
+  const dir = a.get('report-dir') ?? join('models', 'reports');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(report, null, 1));
   writeFileSync(join(dir, `${name}.md`), reportMarkdown(report));

@@ -1,6 +1,6 @@
 // Train, calibrate, export and check one model:
 //   npx tsx scripts/train.ts --task kws --arch reactnet --out models/kws-reactnet.bee [--epochs N] [--seed 1] [--resume ckpt]
-// Other flags: --batch 64 --lr 3e-3 --max-steps N --manifest data/<task>/manifest.json --max-drop 0.01
+// Other flags: --batch 64 --lr 3e-3 --max-steps N --manifest data/<task>/manifest.json --max-drop 0.01 --confidence 0.9
 // --widths 32,64,128,256 (channels of the four blocks) --pools 2x2,2x2,2x1,none (pooling at each block's start);
 // defaults from defaultConfig; --time-mask 6 --band-mask 3 --time-shift 8 --freq-warp 0.12 (augmentation)
 // --exit-weights 1,1,1,1 (loss weight per exit)
@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { DEFAULT_FRONTEND } from '../src/audio/frontend';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/runtime/plan';
-import { calibrateForAccuracy, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
+import { calibrateForAccuracy, DEFAULT_ACCURACY_TARGET, describeAccuracyTarget, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
 import { costsFromPlan } from '../src/eval/records';
 import { initTrainingBackend } from '../src/train/backend';
 import { syntheticData, type TrainData } from '../src/train/data';
@@ -112,8 +112,8 @@ async function main(): Promise<void> {
     provenance: {},
   };
   const costs = costsFromPlan(planModel(exportModel(input).description, exportModel(input).tensors));
-  const maxDrop = num('max-drop', 0.01);
-  const cal = calibrateForAccuracy(valRec, costs, maxDrop);
+  const target = { maxDrop: num('max-drop', DEFAULT_ACCURACY_TARGET.maxDrop), confidence: num('confidence', DEFAULT_ACCURACY_TARGET.confidence) };
+  const cal = calibrateForAccuracy(valRec, costs, target);
   const calTest = evaluatePolicy(testRec, costs, cal.thresholds);
   const valAcc = exitAccuracies(valRec);
   const testAcc = exitAccuracies(testRec);
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     validationAccuracyPerExit: pct(valAcc),
     testAccuracyPerExit: pct(testAcc),
-    calibration: `entropy, max ${maxDrop * 100} point(s) below the last exit on validation`,
+    calibration: `entropy, ${describeAccuracyTarget(target)} below the last exit on validation`,
     calibratedValidationAccuracy: Number((100 * cal.accuracy).toFixed(2)),
     calibratedBinaryOpsFraction: Number(cal.binaryOpsFraction.toFixed(4)),
     trainer: 'beenet src/train (tfjs-core wasm)',

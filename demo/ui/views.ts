@@ -233,9 +233,11 @@ export function renderTradeoff(root: HTMLElement, st: TradeoffState): void {
     d.append(s('title', {}, [`${p.name}: accuracy ${pct(p.accuracy!, 1)}, ops ${pct(p.binaryOpsFraction!, 1)}`]));
     svg.append(d);
     if (current) {
+      // Numbers only: the preset's name is on its highlighted button (and in the marker's tooltip), and a long
+      // name would run out of the chart.
       svg.append(
         s('text', { ...beside(cx), y: Math.max(cy - 12, T + 12), class: 'cur-text', 'data-testid': 'tradeoff-current' }, [
-          `${p.name}: ${pct(p.accuracy!, 1)} at ${pct(p.binaryOpsFraction!)} ops`,
+          `${pct(p.accuracy!, 1)} at ${pct(p.binaryOpsFraction!)} ops`,
         ]),
       );
     }

@@ -129,19 +129,77 @@ function gridSearch(
 }
 
 /**
- * Per-exit thresholds for a target accuracy: the cheapest policy (fewest binary ops) whose accuracy is at most
- * `maxDrop` below the last exit's accuracy on these records (the validation split).
+ * Upper confidence bound on a policy's accuracy drop below the last exit, from the paired per-clip differences
+ * (McNemar-style): with b clips the last exit gets right and the policy wrong and c the other way round, the drop is
+ * (b - c) / n and its standard error comes from those b + c disagreements alone. `z` is the one-sided normal
+ * quantile (0 gives the point estimate).
  */
-export function calibrateForAccuracy(r: ExitRecords, costs: ExitCosts, maxDrop = 0.01): OperatingPoint {
+export function accuracyDropBound(r: ExitRecords, thresholds: readonly number[], z: number): number {
+  const last = r.argmax[r.argmax.length - 1];
+  const { predictions } = simulate(r, thresholds);
+  let b = 0;
+  let c = 0;
+  for (let i = 0; i < r.count; i++) {
+    const full = last[i] === r.labels[i];
+    const early = predictions[i] === r.labels[i];
+    if (full && !early) b++;
+    else if (early && !full) c++;
+  }
+  const n = r.count;
+  if (n === 0) return 0;
+  const drop = (b - c) / n;
+  if (z === 0 || n < 2) return drop;
+  const variance = (((b + c) / n - drop * drop) * n) / (n - 1);
+  return drop + z * Math.sqrt(Math.max(0, variance) / n);
+}
+
+/** One-sided standard normal quantiles for the confidence levels calibration accepts. */
+const Z_ONE_SIDED: ReadonlyMap<number, number> = new Map([
+  [0, 0],
+  [0.8, 0.8416],
+  [0.9, 1.2816],
+  [0.95, 1.6449],
+  [0.99, 2.3263],
+]);
+
+export interface AccuracyTarget {
+  /** Largest accuracy loss below the last exit, as a fraction (0.01 = one point). */
+  maxDrop?: number;
+  /**
+   * Confidence that the loss stays within `maxDrop` on new clips: the drop's upper confidence bound
+   * (accuracyDropBound) must be within it. 0 uses the point estimate on the calibration clips. One of 0, 0.8, 0.9,
+   * 0.95, 0.99.
+   */
+  confidence?: number;
+}
+
+export const DEFAULT_ACCURACY_TARGET: Required<AccuracyTarget> = { maxDrop: 0.01, confidence: 0.9 };
+
+/**
+ * Per-exit thresholds for a target accuracy: the cheapest policy (fewest binary ops) whose accuracy is at most
+ * `maxDrop` below the last exit's on these records (the validation split), with the given confidence.
+ */
+export function calibrateForAccuracy(r: ExitRecords, costs: ExitCosts, target: AccuracyTarget = {}): OperatingPoint {
+  const { maxDrop, confidence } = { ...DEFAULT_ACCURACY_TARGET, ...target };
+  const z = Z_ONE_SIDED.get(confidence);
+  if (z === undefined) throw new Error(`confidence must be one of ${[...Z_ONE_SIDED.keys()].join(', ')}, got ${confidence}`);
   const acc = exitAccuracies(r);
-  const target = acc[acc.length - 1] - maxDrop;
+  const floor = acc[acc.length - 1] - maxDrop;
   const found = gridSearch(
     r,
     costs,
-    (p) => p.accuracy >= target - 1e-12,
+    // The bound is never below the point estimate, so the cheap test rules most policies out first.
+    (p) => p.accuracy >= floor - 1e-12 && (z === 0 || accuracyDropBound(r, p.thresholds, z) <= maxDrop + 1e-12),
     (a, b) => a.binaryOpsFraction < b.binaryOpsFraction || (a.binaryOpsFraction === b.binaryOpsFraction && a.accuracy > b.accuracy),
   );
-  return found ?? evaluatePolicy(r, costs, new Array<number>(acc.length).fill(0));
+  return found ?? evaluatePolicy(r, costs, new Array<number>(r.argmax.length).fill(0));
+}
+
+/** How a calibration target reads in reports and provenance, e.g. "accuracy -1 pt (90 % confidence)". */
+export function describeAccuracyTarget(target: AccuracyTarget = {}): string {
+  const { maxDrop, confidence } = { ...DEFAULT_ACCURACY_TARGET, ...target };
+  const pts = Number((maxDrop * 100).toFixed(4));
+  return confidence > 0 ? `accuracy -${pts} pt (${Number((confidence * 100).toFixed(1))} % confidence)` : `accuracy -${pts} pt`;
 }
 
 /** Per-exit thresholds for a compute budget (MSDNet-style): the most accurate policy within `binaryOpsFraction`. */

@@ -129,7 +129,7 @@ export async function prepareFixture(modelsDir: string, outDir: string): Promise
   const costs = costsFromPlan(model.plan);
   // The shape of scripts/evaluate.ts's report (src/eval/report.ts), the parts the page reads.
   const sweep = thresholdSweep(records, costs, 21).map((p) => ({ ...p, threshold: p.thresholds[0], cpuLatencyMs: null }));
-  const cal = calibrateForAccuracy(records, costs, 0.05);
+  const cal = calibrateForAccuracy(records, costs, { maxDrop: 0.05 });
   const report = {
     model: 'kws-placeholder',
     task: 'kws',

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { classDifficulty, hardestClips } from '../../src/eval/difficulty';
-import { agreement, calibrateForAccuracy, calibrateForBudget, evaluatePolicy, exitAccuracies, simulate, thresholdSweep } from '../../src/eval/policy';
+import {
+  accuracyDropBound,
+  agreement,
+  calibrateForAccuracy,
+  describeAccuracyTarget,
+  calibrateForBudget,
+  evaluatePolicy,
+  exitAccuracies,
+  simulate,
+  thresholdSweep,
+} from '../../src/eval/policy';
 import { recordsFromLogits, recordsFromResults, type ExitCosts, type ExitRecords } from '../../src/eval/records';
 import { reportMarkdown, reportSvg, type ModelReport } from '../../src/eval/report';
 
@@ -68,11 +78,35 @@ describe('policy', () => {
   });
 
   it('calibration for accuracy finds the cheapest policy keeping the last exit accuracy', () => {
-    const p = calibrateForAccuracy(records(), costs, 0);
+    const p = calibrateForAccuracy(records(), costs, { maxDrop: 0 });
     expect(p.accuracy).toBe(1);
     expect(p.binaryOpsFraction).toBeCloseTo(0.55);
-    // With a 25-point allowance a cheaper policy is found.
-    expect(calibrateForAccuracy(records(), costs, 0.25).binaryOpsFraction).toBeLessThan(0.55);
+    // With a 25-point allowance on the point estimate a cheaper policy is found.
+    expect(calibrateForAccuracy(records(), costs, { maxDrop: 0.25, confidence: 0 }).binaryOpsFraction).toBeLessThan(0.55);
+    // With 90 % confidence, one lost clip in four is too uncertain to stay within 25 points: no cheaper policy.
+    expect(calibrateForAccuracy(records(), costs, { maxDrop: 0.25, confidence: 0.9 }).binaryOpsFraction).toBeCloseTo(0.55);
+    expect(() => calibrateForAccuracy(records(), costs, { confidence: 0.5 })).toThrow(/confidence must be one of/);
+    expect(describeAccuracyTarget()).toBe('accuracy -1 pt (90 % confidence)');
+    expect(describeAccuracyTarget({ maxDrop: 0.005, confidence: 0 })).toBe('accuracy -0.5 pt');
+  });
+
+  it('the accuracy drop bound: paired differences against the last exit', () => {
+    // 10 clips, 2 exits, every clip leaves at exit 0. The last exit gets clips 0-8 right; exit 0 gets 0-6 and 9:
+    // two clips lost (7, 8), one gained (9).
+    const r: ExitRecords = {
+      classes: 2,
+      count: 10,
+      labels: new Int32Array(10),
+      argmax: [Int32Array.from([0, 0, 0, 0, 0, 0, 0, 1, 1, 0]), Int32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 1])],
+      entropy: [new Float32Array(10).fill(0.5), new Float32Array(10).fill(0.5)],
+      maxProb: [new Float32Array(10), new Float32Array(10)],
+    };
+    expect(accuracyDropBound(r, [1, 1], 0)).toBeCloseTo(0.1, 12);
+    // Per-clip differences: two +1, one -1, seven 0; sample variance (0.3 - 0.1^2) * 10 / 9.
+    const se = Math.sqrt((((0.3 - 0.01) * 10) / 9) / 10);
+    expect(accuracyDropBound(r, [1, 1], 1.2816)).toBeCloseTo(0.1 + 1.2816 * se, 12);
+    // Nobody leaves early: no difference, no uncertainty.
+    expect(accuracyDropBound(r, [0, 1], 1.2816)).toBe(0);
   });
 
   it('calibration for a budget stays within it and maximises accuracy', () => {
