@@ -112,7 +112,10 @@ async function main(): Promise<void> {
     provenance: {},
   };
   const costs = costsFromPlan(planModel(exportModel(input).description, exportModel(input).tensors));
-  const target = { maxDrop: num('max-drop', DEFAULT_ACCURACY_TARGET.maxDrop), confidence: num('confidence', DEFAULT_ACCURACY_TARGET.confidence) };
+  const target = {
+    maxDrop: num('max-drop', DEFAULT_ACCURACY_TARGET.maxDrop),
+    confidence: num('confidence', DEFAULT_ACCURACY_TARGET.confidence),
+  };
   const cal = calibrateForAccuracy(valRec, costs, target);
   const calTest = evaluatePolicy(testRec, costs, cal.thresholds);
   const valAcc = exitAccuracies(valRec);
