@@ -22,7 +22,7 @@ run() {
 # digits and langid were trained before data-parallel training: `--shards 1` reproduces them (on one core).
 W=(--exit-weights 0.5,0.75,1,1)
 run kws birealnet 10 "${W[@]}" "$@"
-run kws xnornet 8 "${W[@]}" "$@"
+run kws xnornet 15 "${W[@]}" "$@"
 run kws binarynet 8 "${W[@]}" "$@"
 run kws reactnet "${KWS_REACTNET_EPOCHS:-13}" "${W[@]}" "$@"
 run digits reactnet 10 "${W[@]}" --shards 1 "$@"
