@@ -73,7 +73,6 @@ export function recordsFromResults(results: Float32Array[], classes: number, lab
   return r;
 }
 
-/** Runs every stage for every clip (no early exit) through an executor, in batches; features are [n, ...input]. */
 /** Every exit's result rows (see recordsFromResults) for all clips, run `batch` clips at a time. */
 export async function collectResults(executor: StageExecutor, plan: ModelPlan, features: Float32Array, n: number, batch = 256): Promise<Float32Array[]> {
   const size = plan.inputElements;
@@ -88,6 +87,7 @@ export async function collectResults(executor: StageExecutor, plan: ModelPlan, f
   return results;
 }
 
+/** Runs every stage for every clip (no early exit) through an executor, in batches; features are [n, ...input]. */
 export async function collectRecords(
   executor: StageExecutor,
   plan: ModelPlan,
