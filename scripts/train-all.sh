@@ -19,7 +19,7 @@ run() {
 # Shipped recipe: defaultConfig, default augmentation, exit losses weighted 0.5/0.75/1/1 (early exits pull less on
 # the shared features), each batch in two shards on the machine's two cores (train.ts's default). kws (12600
 # training clips, `npm run datagen -- --task kws`): the four architectures, each given the epochs that fit the
-# 40-minute budget (an epoch takes 2.3-2.8 min on two cores).
+# 40-minute budget (an epoch takes 2.2-2.8 min on two cores).
 # digits and langid (3140 / 2620 training clips) get 30 epochs in 21 / 17 min.
 W=(--exit-weights 0.5,0.75,1,1)
 run kws birealnet 14 "${W[@]}" "$@"
