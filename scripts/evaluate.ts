@@ -17,6 +17,7 @@ import { measureLatency } from '../src/eval/latency';
 import {
   calibrateForAccuracy,
   calibrateForBudget,
+  calibrationProvenance,
   DEFAULT_ACCURACY_TARGET,
   describeAccuracyTarget,
   evaluatePolicy,
@@ -128,9 +129,7 @@ async function main(): Promise<void> {
     d.exitPolicy = { criterion: 'entropy', thresholds: accCal.thresholds };
     d.provenance = {
       ...d.provenance,
-      calibration: `entropy, ${describeAccuracyTarget(target)} below the last exit on validation`,
-      calibratedValidationAccuracy: Number((100 * accCal.accuracy).toFixed(2)),
-      calibratedBinaryOpsFraction: Number(accCal.binaryOpsFraction.toFixed(4)),
+      ...calibrationProvenance(target, accCal),
     };
     report.provenance = d.provenance;
     writeFileSync(file, writeBee({ description: d, tensors: bee.tensors }));

@@ -12,7 +12,7 @@ import { basename, dirname, join } from 'node:path';
 import { DEFAULT_FRONTEND } from '../src/audio/frontend';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/runtime/plan';
-import { calibrateForAccuracy, DEFAULT_ACCURACY_TARGET, describeAccuracyTarget, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
+import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
 import { costsFromPlan } from '../src/eval/records';
 import { initTrainingBackend } from '../src/train/backend';
 import { syntheticData, type TrainData } from '../src/train/data';
@@ -136,9 +136,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     validationAccuracyPerExit: pct(valAcc),
     testAccuracyPerExit: pct(testAcc),
-    calibration: `entropy, ${describeAccuracyTarget(target)} below the last exit on validation`,
-    calibratedValidationAccuracy: Number((100 * cal.accuracy).toFixed(2)),
-    calibratedBinaryOpsFraction: Number(cal.binaryOpsFraction.toFixed(4)),
+    ...calibrationProvenance(target, cal),
     trainer: 'beenet src/train (tfjs-core wasm)',
   };
   const model = exportModel(input);

@@ -202,6 +202,18 @@ export function describeAccuracyTarget(target: AccuracyTarget = {}): string {
   return confidence > 0 ? `accuracy -${pts} pt (${Number((confidence * 100).toFixed(1))} % confidence)` : `accuracy -${pts} pt`;
 }
 
+/** The calibration as recorded in a model's provenance (by scripts/train.ts and scripts/evaluate.ts alike). */
+export function calibrationProvenance(
+  target: AccuracyTarget,
+  point: OperatingPoint,
+): { calibration: string; calibratedValidationAccuracy: number; calibratedBinaryOpsFraction: number } {
+  return {
+    calibration: `entropy, ${describeAccuracyTarget(target)} below the last exit on validation`,
+    calibratedValidationAccuracy: Number((100 * point.accuracy).toFixed(2)),
+    calibratedBinaryOpsFraction: Number(point.binaryOpsFraction.toFixed(4)),
+  };
+}
+
 /** Per-exit thresholds for a compute budget (MSDNet-style): the most accurate policy within `binaryOpsFraction`. */
 export function calibrateForBudget(r: ExitRecords, costs: ExitCosts, binaryOpsFraction: number): OperatingPoint | null {
   return gridSearch(

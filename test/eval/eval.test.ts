@@ -5,6 +5,7 @@ import {
   agreement,
   calibrateForAccuracy,
   calibrateForBudget,
+  calibrationProvenance,
   describeAccuracyTarget,
   evaluatePolicy,
   exitAccuracies,
@@ -88,6 +89,11 @@ describe('policy', () => {
     expect(() => calibrateForAccuracy(records(), costs, { confidence: 0.5 })).toThrow(/confidence must be one of/);
     expect(describeAccuracyTarget()).toBe('accuracy -1 pt (90 % confidence)');
     expect(describeAccuracyTarget({ maxDrop: 0.005, confidence: 0 })).toBe('accuracy -0.5 pt');
+    expect(calibrationProvenance({}, p)).toEqual({
+      calibration: 'entropy, accuracy -1 pt (90 % confidence) below the last exit on validation',
+      calibratedValidationAccuracy: 100,
+      calibratedBinaryOpsFraction: Number(p.binaryOpsFraction.toFixed(4)),
+    });
   });
 
   it('the accuracy drop bound: paired differences against the last exit', () => {
