@@ -43,14 +43,30 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function latestFile(prefix: string): string | null {
-  const dir = join(ROOT, 'bench', 'results');
-  if (!existsSync(dir)) return null;
-  const files = readdirSync(dir).filter((f) => f.startsWith(prefix) && /-\d{4}-\d\d-\d\d\.json$/.test(f)).sort();
-  return files.length > 0 ? join(dir, files[files.length - 1]) : null;
+/** Which adapter a kernel-bench file was measured on (`adapter.device`), or null for files without one. */
+function measuredOn(file: string): string | null {
+  try {
+    const data = JSON.parse(readFileSync(file, 'utf8')) as { adapter?: { device?: unknown } };
+    return typeof data.adapter?.device === 'string' ? data.adapter.device : null;
+  } catch {
+    return null;
+  }
 }
 
-function kernelBench(script: string, prefix: string, mode: Args['kernels'], quick: boolean, log: (s: string) => void): KernelResults {
+/** The newest earlier result of a kernel bench (`<prefix><date>[-<tag>].json`); given the adapter this run measured,
+ *  the newest one from that adapter when there is one, so a GPU run does not quote SwiftShader's kernel figures. */
+function latestFile(prefix: string, device: string | null): string | null {
+  const dir = join(ROOT, 'bench', 'results');
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith(prefix) && /-\d{4}-\d\d-\d\d(-[a-z0-9]+)?\.json$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
+  const same = device === null ? [] : files.filter((f) => measuredOn(f) === device);
+  return same.at(-1) ?? files.at(-1) ?? null;
+}
+
+function kernelBench(script: string, prefix: string, mode: Args['kernels'], quick: boolean, device: string | null, log: (s: string) => void): KernelResults {
   if (mode === 'skip') return { source: 'missing', file: null, data: null };
   if (mode === 'run') {
     log(`kernels: ${script}${quick ? ' --quick' : ''}`);
@@ -61,7 +77,7 @@ function kernelBench(script: string, prefix: string, mode: Args['kernels'], quic
     });
     if (r.status !== 0) log(`  ${script} exited with ${r.status ?? r.signal}`);
   }
-  const file = latestFile(prefix);
+  const file = latestFile(prefix, device);
   if (!file) return { source: 'missing', file: null, data: null };
   return { source: mode === 'run' ? 'run' : 'file', file: file.slice(ROOT.length + 1), data: JSON.parse(readFileSync(file, 'utf8')) as unknown };
 }
@@ -121,9 +137,11 @@ async function main(): Promise<void> {
   }
   // Imported only when needed: a Node-only run (--no-browser) needs neither Playwright nor Vite.
   const browser = args.browser ? await (await import('./browser')).runBrowser(models, options, log) : null;
+  const nodeWebgpu = node === null ? undefined : Object.values(node.results)[0]?.webgpu;
+  const device = nodeWebgpu?.value?.adapter.info.device ?? null;
   const kernels = {
-    webgpu: kernelBench('bench/kernels.ts', 'kernels-', args.kernels, args.quick, log),
-    wasm: kernelBench('bench/wasm-kernels.ts', 'wasm-kernels-', args.kernels, args.quick, log),
+    webgpu: kernelBench('bench/kernels.ts', 'kernels-', args.kernels, args.quick, device, log),
+    wasm: kernelBench('bench/wasm-kernels.ts', 'wasm-kernels-', args.kernels, args.quick, null, log),
   };
   const result: BenchResult = { bench: 'beenet', schema: 1, quick: args.quick, run, options, notes, models: models.map(modelInfo), node, browser, kernels };
 
