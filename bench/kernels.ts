@@ -176,7 +176,10 @@ async function main(): Promise<void> {
     rows,
   };
   mkdirSync('bench/results', { recursive: true });
-  const file = `bench/results/kernels-${result.date.slice(0, 10)}.json`;
+  // A hardware adapter's results carry its name, so a GPU run never overwrites the day's SwiftShader file.
+  const adapterName = ctx.adapterInfo.device || ctx.adapterInfo.vendor || 'gpu';
+  const tag = ctx.isFallbackAdapter ? '' : `-${adapterName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+  const file = `bench/results/kernels-${result.date.slice(0, 10)}${tag}.json`;
   if (!binaryOnly) writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
   if (!binaryOnly) console.log(`wrote ${file}`);
 }

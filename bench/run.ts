@@ -59,7 +59,7 @@ function latestFile(prefix: string, device: string | null): string | null {
   const dir = join(ROOT, 'bench', 'results');
   if (!existsSync(dir)) return null;
   const files = readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && /-\d{4}-\d\d-\d\d(-[a-z0-9]+)?\.json$/.test(f))
+    .filter((f) => f.startsWith(prefix) && /-\d{4}-\d\d-\d\d(-[a-z0-9-]+)?\.json$/.test(f))
     .sort()
     .map((f) => join(dir, f));
   const same = device === null ? [] : files.filter((f) => measuredOn(f) === device);

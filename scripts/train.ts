@@ -3,7 +3,8 @@
 // Other flags: --batch 64 --lr 3e-3 --max-steps N --manifest data/<task>/manifest.json --max-drop 0.01 --confidence 0.9
 // --widths 32,64,128,256 (channels of the four blocks) --pools 2x2,2x2,2x1,none (pooling at each block's start);
 // defaults from defaultConfig; --time-mask 6 --band-mask 3 --time-shift 8 --freq-warp 0.12 (augmentation)
-// --exit-weights 1,1,1,1 (loss weight per exit)
+// --exit-weights 1,1,1,1 (loss weight per exit); --self-distill 0 --distill-temperature 3 (earlier exits also learn
+// the last exit's softened prediction, with this weight)
 // --shards 2 (each batch's gradients from this many equal parts, part of the recipe) --threads N (default: one
 // per shard, at most the machine's cores; never changes the result)
 // --task synthetic trains on a tiny generated set (development).
@@ -85,6 +86,8 @@ async function main(): Promise<void> {
     shards: num('shards', 2),
     threads: num('threads', 0),
     exitWeights: a.has('exit-weights') ? a.get('exit-weights')!.split(',').map(Number) : DEFAULT_TRAIN_OPTIONS.exitWeights,
+    distillWeight: num('self-distill', DEFAULT_TRAIN_OPTIONS.distillWeight),
+    distillTemperature: num('distill-temperature', DEFAULT_TRAIN_OPTIONS.distillTemperature),
   };
   if (options.exitWeights.length !== cfg.blocks.length || options.exitWeights.some((x) => !(x >= 0))) {
     throw new Error(`--exit-weights needs ${cfg.blocks.length} non-negative numbers, got '${a.get('exit-weights')}'`);
@@ -127,7 +130,8 @@ async function main(): Promise<void> {
     trainClips: data.train.count,
     recipe:
       `lr ${options.learningRate}, batch ${options.batchSize} in ${options.shards} shard(s), exit weights ${options.exitWeights.join('/')}, ` +
-      `time shift ${options.timeShift}, time mask ${options.timeMask}, band mask ${options.bandMask}, band warp ${options.freqWarp}`,
+      `time shift ${options.timeShift}, time mask ${options.timeMask}, band mask ${options.bandMask}, band warp ${options.freqWarp}` +
+      (options.distillWeight > 0 ? `, self-distillation ${options.distillWeight} at temperature ${options.distillTemperature}` : ''),
     seed,
     epochs,
     bestEpoch: res.bestEpoch,

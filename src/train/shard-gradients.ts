@@ -10,6 +10,24 @@ export interface LossOptions {
   /** Loss weight per exit. */
   exitWeights: number[];
   labelSmoothing: number;
+  /**
+   * Self-distillation: each earlier exit also learns the last exit's prediction at `distillTemperature`, its
+   * cross-entropy weighted 1 - w and that KL term w (0, the default: off). The last exit learns from labels only.
+   */
+  distillWeight?: number;
+  /** Softmax temperature of the distillation term (default 3); the term is scaled by its square. */
+  distillTemperature?: number;
+}
+
+/** Identity whose gradient is zero: the distillation target teaches the earlier exits without being pulled. */
+const stopGradient = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.clone(args[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+}));
+
+/** Mean over clips of KL(target || softmax(logits / t)), with the target given as log-probabilities. */
+function klDivergence(targetLog: tf.Tensor, logits: tf.Tensor, t: number): tf.Scalar {
+  return tf.mean(tf.sum(tf.mul(tf.exp(targetLog), tf.sub(targetLog, tf.logSoftmax(tf.div(logits, t)))), 1));
 }
 
 export interface ShardInput {
@@ -46,9 +64,15 @@ export function shardGradients(net: BeeNet, shard: ShardInput, frames: number, b
       const target = tf.add(tf.mul(oneHot, 1 - o.labelSmoothing), o.labelSmoothing / classes);
       const { value, grads } = tf.variableGrads(() => {
         let loss: tf.Scalar = tf.scalar(0);
-        net.forward(x, true, stats).forEach((l, e) => {
-          const ce = tf.mean(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(l)), 1)));
-          loss = tf.add(loss, tf.mul(ce, o.exitWeights[e] ?? 1));
+        const logits = net.forward(x, true, stats);
+        const last = logits.length - 1;
+        const w = o.distillWeight ?? 0;
+        const t = o.distillTemperature ?? 3;
+        const teacherLog = w > 0 ? tf.logSoftmax(tf.div(stopGradient(logits[last]), t)) : null;
+        logits.forEach((l, e) => {
+          let term: tf.Scalar = tf.mean(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(l)), 1)));
+          if (teacherLog && e < last) term = tf.add(tf.mul(term, 1 - w), tf.mul(klDivergence(teacherLog, l, t), w * t * t));
+          loss = tf.add(loss, tf.mul(term, o.exitWeights[e] ?? 1));
         });
         return loss;
       }, vars);

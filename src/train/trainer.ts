@@ -32,6 +32,9 @@ export interface TrainOptions {
    */
   freqWarp: number;
   labelSmoothing: number;
+  /** Self-distillation weight and temperature (src/train/shard-gradients.ts, `LossOptions`); weight 0 = off. */
+  distillWeight: number;
+  distillTemperature: number;
   /**
    * Each batch is cut into this many parts whose gradients and batch-norm statistics are averaged (batch norm
    * then normalises each part by its own statistics). Part of the recipe: it changes the result.
@@ -60,6 +63,8 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   timeShift: 8,
   freqWarp: 0.12,
   labelSmoothing: 0.05,
+  distillWeight: 0,
+  distillTemperature: 3,
   shards: 1,
   threads: 0,
   maxSteps: 0,
@@ -208,6 +213,8 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (!Number.isInteger(o.shards) || o.shards < 1) throw new Error(`shards must be a positive integer, got ${o.shards}`);
   if (!Number.isInteger(o.threads) || o.threads < 0) throw new Error(`threads must be 0 (automatic) or a positive integer, got ${o.threads}`);
+  if (!(o.distillWeight >= 0 && o.distillWeight <= 1)) throw new Error(`distillWeight must be in [0, 1], got ${o.distillWeight}`);
+  if (!(o.distillTemperature > 0)) throw new Error(`distillTemperature must be positive, got ${o.distillTemperature}`);
   const t0 = performance.now();
   const rng = new Rng(o.seed);
   const net = new BeeNet(cfg, rng);
@@ -236,7 +243,12 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   }
   const weights = cfg.blocks.map((_, e) => o.exitWeights[e] ?? 1);
   const threads = Math.min(o.shards, o.threads || defaultThreads(o.shards));
-  const pool = await GradientPool.start(net, frames, bands, { exitWeights: weights, labelSmoothing: o.labelSmoothing }, threads);
+  const pool = await GradientPool.start(net, frames, bands, {
+    exitWeights: weights,
+    labelSmoothing: o.labelSmoothing,
+    distillWeight: o.distillWeight,
+    distillTemperature: o.distillTemperature,
+  }, threads);
   if (threads > 1) o.log(`${o.shards} shards per batch on ${threads} threads`);
   let firstLoss = NaN;
   let lastLoss = NaN;
