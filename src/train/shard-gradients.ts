@@ -12,11 +12,11 @@ export interface LossOptions {
   labelSmoothing: number;
   /**
    * Self-distillation: each earlier exit also learns the last exit's prediction at `distillTemperature`, its
-   * cross-entropy weighted 1 - w and that KL term w (0, the default: off). The last exit learns from labels only.
+   * cross-entropy weighted 1 - w and that KL term w (0: off). The last exit learns from labels only.
    */
-  distillWeight?: number;
-  /** Softmax temperature of the distillation term (default 3); the term is scaled by its square. */
-  distillTemperature?: number;
+  distillWeight: number;
+  /** Softmax temperature of the distillation term; the term is scaled by its square. */
+  distillTemperature: number;
 }
 
 /** Identity whose gradient is zero: the distillation target teaches the earlier exits without being pulled. */
@@ -66,8 +66,8 @@ export function shardGradients(net: BeeNet, shard: ShardInput, frames: number, b
         let loss: tf.Scalar = tf.scalar(0);
         const logits = net.forward(x, true, stats);
         const last = logits.length - 1;
-        const w = o.distillWeight ?? 0;
-        const t = o.distillTemperature ?? 3;
+        const w = o.distillWeight;
+        const t = o.distillTemperature;
         const teacherLog = w > 0 ? tf.logSoftmax(tf.div(stopGradient(logits[last]), t)) : null;
         logits.forEach((l, e) => {
           let term: tf.Scalar = tf.mean(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(l)), 1)));

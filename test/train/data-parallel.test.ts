@@ -67,7 +67,7 @@ describe('data-parallel training', () => {
     await initTrainingBackend();
     const net = new BeeNet(cfg, new Rng(9));
     const shards = cutShards(data.train.features.subarray(0, 8 * 32 * 16), data.train.labels.subarray(0, 8), 32 * 16, 2);
-    const loss = { exitWeights: [1, 1, 1, 1], labelSmoothing: 0.05 };
+    const loss = { exitWeights: [1, 1, 1, 1], labelSmoothing: 0.05, distillWeight: 0, distillTemperature: 3 };
     const pool = await GradientPool.start(net, 32, 16, loss, 2);
     try {
       const pooled = await pool.step(shards);
@@ -82,7 +82,7 @@ describe('data-parallel training', () => {
   it('reports a failing shard with the worker error instead of hanging', async () => {
     await initTrainingBackend();
     const net = new BeeNet(cfg, new Rng(9));
-    const pool = await GradientPool.start(net, 32, 16, { exitWeights: [1, 1, 1, 1], labelSmoothing: 0 }, 2);
+    const pool = await GradientPool.start(net, 32, 16, { exitWeights: [1, 1, 1, 1], labelSmoothing: 0, distillWeight: 0, distillTemperature: 3 }, 2);
     try {
       const good = { features: new Float32Array(2 * 32 * 16), labels: new Int32Array(2), count: 2 };
       // The second shard (the worker's) claims more clips than its features hold.

@@ -12,7 +12,7 @@ import { tinyNetConfig } from '../helpers/tiny-net';
 const cfg = tinyNetConfig('reactnet');
 const data = syntheticData(4, 12, 4, 5, 32, 16);
 const shard = { features: data.train.features.slice(0, 8 * 32 * 16), labels: data.train.labels.slice(0, 8), count: 8 };
-const base: LossOptions = { exitWeights: [1, 1, 1, 1], labelSmoothing: 0.05 };
+const base: LossOptions = { exitWeights: [1, 1, 1, 1], labelSmoothing: 0.05, distillWeight: 0, distillTemperature: 3 };
 
 describe('self-distillation', () => {
   it('changes the earlier exits\' gradients only, never the last exit head\'s', async () => {
@@ -22,9 +22,9 @@ describe('self-distillation', () => {
       const names = net.trainableVariables().map((v) => v.name.slice(v.name.indexOf('/') + 1));
       const grad = (r: ReturnType<typeof shardGradients>, name: string): Float32Array => r.grads[names.indexOf(name)];
       const off = shardGradients(net, shard, 32, 16, base);
-      const zero = shardGradients(net, shard, 32, 16, { ...base, distillWeight: 0 });
-      const on = shardGradients(net, shard, 32, 16, { ...base, distillWeight: 0.5, distillTemperature: 3 });
-      expect(zero).toEqual(off);
+      // Weight 0 is off: the temperature then changes nothing.
+      expect(shardGradients(net, shard, 32, 16, { ...base, distillTemperature: 7 })).toEqual(off);
+      const on = shardGradients(net, shard, 32, 16, { ...base, distillWeight: 0.5 });
       expect(on.loss).not.toBe(off.loss);
       for (const name of ['exit3.w', 'exit3.b']) expect(grad(on, name), name).toEqual(grad(off, name));
       for (const name of ['exit0.w', 'exit1.w', 'exit2.w', 'stem.w']) expect(grad(on, name), name).not.toEqual(grad(off, name));
