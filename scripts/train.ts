@@ -8,18 +8,21 @@
 // --shards 2 (each batch's gradients from this many equal parts, part of the recipe) --threads N (default: one
 // per shard, at most the machine's cores; never changes the result)
 // --task synthetic trains on a tiny generated set (development).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// --real-valued 1: a diagnostic, the same network with real weights and hard-tanh activations where the binary
+// units take signs (what binarisation costs); it logs accuracy per exit and per test voice and exports nothing.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DEFAULT_FRONTEND } from '../src/audio/frontend';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/runtime/plan';
 import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
-import { costsFromPlan } from '../src/eval/records';
+import { costsFromPlan, type ExitRecords } from '../src/eval/records';
 import { initTrainingBackend } from '../src/train/backend';
 import { syntheticData, type TrainData } from '../src/train/data';
 import { checkConsistency, exportModel, type ExportInput } from '../src/train/export';
 import { loadTask } from '../src/train/load';
 import { ARCHITECTURES, defaultConfig, type Architecture } from '../src/train/model';
+import { ProgressBar } from '../src/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train } from '../src/train/trainer';
 
 function args(): Map<string, string> {
@@ -33,7 +36,13 @@ function args(): Map<string, string> {
   return m;
 }
 
-const log = (s: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+// On a terminal, a progress bar (src/train/progress.ts) with log lines printed above it; elsewhere plain lines.
+const bar = process.stdout.isTTY ? new ProgressBar(process.stdout) : null;
+const log = (s: string): void => {
+  const line = `[${new Date().toISOString().slice(11, 19)}] ${s}`;
+  if (bar) bar.log(line);
+  else console.log(line);
+};
 
 async function main(): Promise<void> {
   const a = args();
@@ -72,6 +81,7 @@ async function main(): Promise<void> {
     }
     cfg.blocks = cfg.blocks.map((b, i) => (p[i] === 'none' ? { ...b, pool: false } : { ...b, pool: true, poolShape: shape(p[i])! }));
   }
+  if (num('real-valued', 0)) cfg.realValued = true;
   const options = {
     epochs,
     seed,
@@ -97,12 +107,25 @@ async function main(): Promise<void> {
     checkpoint: join('out', `${name}.ckpt.json`),
     resume: a.get('resume') ?? '',
     log,
-  });
+    progress: bar ? (p) => bar.update(p) : null,
+  }).finally(() => bar?.done());
   log(`trained ${res.steps} steps in ${res.seconds.toFixed(0)} s, best epoch ${res.bestEpoch}`);
 
   // Calibrate per-exit thresholds on validation (training-model records, which the check below ties to the runtime).
   const valRec = evaluateSplit(res.net, data.validation, data.frames, data.bands);
   const testRec = evaluateSplit(res.net, data.test, data.frames, data.bands);
+  if (task !== 'synthetic') {
+    const byVoice = lastExitAccuracyByTimbre(a.get('manifest') ?? `data/${task}/manifest.json`, data.test.ids, testRec);
+    log(`test, last exit, per voice: ${byVoice.map(([t, acc, n]) => `${t} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
+  }
+  if (cfg.realValued) {
+    const pctR = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
+    log(`real-valued diagnostic: val acc per exit ${pctR(exitAccuracies(valRec))}; test acc per exit ${pctR(exitAccuracies(testRec))}`);
+    mkdirSync('out', { recursive: true });
+    writeFileSync(join('out', `${name}.train.json`), JSON.stringify({ name, task, arch, realValued: true, seconds: res.seconds, bestEpoch: res.bestEpoch, history: res.history, valAcc: exitAccuracies(valRec), testAcc: exitAccuracies(testRec) }, null, 1));
+    res.net.dispose();
+    return;
+  }
   const input: ExportInput = {
     cfg,
     values: res.best,
@@ -162,6 +185,21 @@ async function main(): Promise<void> {
     JSON.stringify({ name, task, arch, seconds: res.seconds, steps: res.steps, bestEpoch: res.bestEpoch, history: res.history, valAcc, testAcc, calibrated: cal, calibratedTest: calTest, check: { exitAgreement: check.exitAgreement, policyAgreement: check.policyAgreement }, bytes: bytes.length }, null, 1),
   );
   res.net.dispose();
+}
+
+/** Last-exit accuracy per recorded person or espeak-ng variant (the split unit), worst first: [timbre, accuracy, clips]. */
+function lastExitAccuracyByTimbre(manifestPath: string, ids: string[], rec: ExitRecords): [string, number, number][] {
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { clips: { path: string; aug?: { timbre?: string } }[] };
+  const timbre = new Map(manifest.clips.map((c) => [c.path, c.aug?.timbre ?? 'unknown']));
+  const last = rec.argmax[rec.argmax.length - 1];
+  const tally = new Map<string, [number, number]>();
+  ids.forEach((id, i) => {
+    const t = tally.get(timbre.get(id) ?? 'unknown') ?? [0, 0];
+    t[0] += last[i] === rec.labels[i] ? 1 : 0;
+    t[1]++;
+    tally.set(timbre.get(id) ?? 'unknown', t);
+  });
+  return [...tally].map(([t, [ok, n]]): [string, number, number] => [t, ok / n, n]).sort((x, y) => x[1] - y[1]);
 }
 
 main().catch((e: unknown) => {

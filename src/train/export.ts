@@ -41,6 +41,7 @@ export interface ExportedModel {
 
 export function exportModel(inp: ExportInput): ExportedModel {
   const { cfg, values } = inp;
+  if (cfg.realValued) throw new Error('export: a real-valued diagnostic network has no binary form to export');
   const a = cfg.architecture;
   const tensors = new Map<string, Tensor>();
   const get = (n: string): Float32Array => {

@@ -36,6 +36,11 @@ export interface NetConfig {
    */
   stemZeroMean: boolean;
   blocks: BlockConfig[];
+  /**
+   * A diagnostic, never exported: real weights and clipped-identity activations where the binary units take
+   * signs, so the same network measures what binarisation costs on a task.
+   */
+  realValued?: boolean;
 }
 
 /**
@@ -167,7 +172,7 @@ export class BeeNet {
   /** Binary 3x3 convolution with one-padding and sign(latent) weights (STE on the weights). */
   private bconv(x: tf.Tensor4D, name: string, scaleByMeanAbs: boolean): tf.Tensor4D {
     const w = this.v(name);
-    let wb = signSte(w) as tf.Tensor4D;
+    let wb = (this.cfg.realValued ? w : signSte(w)) as tf.Tensor4D;
     // XNOR-Net: per-output-channel alpha = mean |W| (the gradient also flows through alpha).
     if (scaleByMeanAbs) wb = tf.mul(wb, tf.mean(tf.abs(w), [0, 1, 2], true));
     return tf.conv2d(onePad(x, 3, 3), wb, 1, 'valid');
@@ -179,11 +184,16 @@ export class BeeNet {
    */
   forward(x: tf.Tensor4D, training: boolean, stats: BnBatchStats[] = []): tf.Tensor2D[] {
     const a = this.cfg.architecture;
+    const real = this.cfg.realValued === true;
+    const hardtanh = (t: tf.Tensor): tf.Tensor4D => tf.clipByValue(t, -1, 1) as tf.Tensor4D;
+    // The activations' binarisations (hard tanh in the real-valued diagnostic).
+    const sign = (t: tf.Tensor): tf.Tensor4D => (real ? hardtanh(t) : (signSte(t) as tf.Tensor4D));
+    const signApprox = (t: tf.Tensor): tf.Tensor4D => (real ? hardtanh(t) : (approxSign(t) as tf.Tensor4D));
     const bn = (t: tf.Tensor, name: string): tf.Tensor4D => batchNorm(t, this.batchNormState(name), training, stats) as tf.Tensor4D;
     let stemW = this.v('stem.w') as tf.Tensor4D;
     if (this.cfg.stemZeroMean) stemW = tf.sub(stemW, tf.mean(stemW, [0, 1, 2], true));
     let h = bn(tf.conv2d(x, stemW, 2, 'same'), 'stem.bn');
-    if (a === 'binarynet') h = signSte(h) as tf.Tensor4D;
+    if (a === 'binarynet') h = sign(h);
     else if (a === 'xnornet') h = tf.relu(h);
     const logits: tf.Tensor2D[] = [];
     const inputs = unitInputs(this.cfg);
@@ -195,17 +205,17 @@ export class BeeNet {
         const cout = b.channels;
         switch (a) {
           case 'binarynet':
-            h = signSte(bn(this.bconv(h, `${p}.w`, false), `${p}.bn`)) as tf.Tensor4D;
+            h = sign(bn(this.bconv(h, `${p}.w`, false), `${p}.bn`));
             break;
           case 'xnornet': {
-            const s = signSte(bn(h, `${p}.bnIn`)) as tf.Tensor4D;
+            const s = sign(bn(h, `${p}.bnIn`));
             h = tf.add(this.bconv(s, `${p}.w`, true), this.v(`${p}.bias`));
             break;
           }
           case 'birealnet':
           case 'reactnet': {
             const shortcut = cin === cout ? h : bn(tf.conv2d(h, this.v(`${p}.sc.w`) as tf.Tensor4D, 1, 'valid'), `${p}.sc.bn`);
-            const s = (a === 'reactnet' ? approxSign(tf.sub(h, this.v(`${p}.rsign`))) : approxSign(h)) as tf.Tensor4D;
+            const s = a === 'reactnet' ? signApprox(tf.sub(h, this.v(`${p}.rsign`))) : signApprox(h);
             h = tf.add(bn(this.bconv(s, `${p}.w`, false), `${p}.bn`), shortcut);
             if (a === 'reactnet') {
               const z = tf.sub(h, this.v(`${p}.rp.shiftIn`));

@@ -10,6 +10,7 @@ import { updateRunningStats } from './binary-ops';
 import { cutShards, defaultThreads, GradientPool } from './data-parallel';
 import type { SplitData, TrainData } from './data';
 import { BeeNet, type NetConfig } from './model';
+import type { TrainProgress } from './progress';
 import { Rng } from './rng';
 
 export interface TrainOptions {
@@ -49,6 +50,11 @@ export interface TrainOptions {
   /** Checkpoint to resume from; '' = start fresh. */
   resume: string;
   log: (line: string) => void;
+  /**
+   * Called after every step and every validation (src/train/progress.ts draws it as a bar). When set, the
+   * per-step log lines are left out: the bar shows them.
+   */
+  progress: ((p: TrainProgress) => void) | null;
 }
 
 export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
@@ -71,6 +77,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   checkpoint: '',
   resume: '',
   log: () => {},
+  progress: null,
 };
 
 export interface EpochStats {
@@ -252,6 +259,7 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   if (threads > 1) o.log(`${o.shards} shards per batch on ${threads} threads`);
   let firstLoss = NaN;
   let lastLoss = NaN;
+  let lastValidation: number[] | null = history.length ? history[history.length - 1].validationAccuracy : null;
   try {
     for (let epoch = startEpoch; epoch < o.epochs && (!o.maxSteps || step < o.maxSteps); epoch++) {
       const te = performance.now();
@@ -259,6 +267,15 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
       rng.shuffle(order);
       let lossSum = 0;
       let lossN = 0;
+      const progressAt = (done: number): TrainProgress => ({
+        epoch: epoch + 1,
+        epochs: o.epochs,
+        step: done,
+        stepsPerEpoch,
+        loss: lossN ? lossSum / lossN : NaN,
+        validation: lastValidation,
+        seconds: (performance.now() - te) / 1000,
+      });
       for (let s = 0; s < stepsPerEpoch && (!o.maxSteps || step < o.maxSteps); s++) {
         const idx = order.subarray(s * o.batchSize, Math.min((s + 1) * o.batchSize, order.length));
         if (idx.length < 2) continue;
@@ -275,10 +292,13 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
         lossSum += lossValue;
         lossN++;
         step++;
-        if (s % 50 === 0) o.log(`  epoch ${epoch + 1} step ${s}/${stepsPerEpoch} loss ${lossValue.toFixed(4)} lr ${lr.toExponential(2)}`);
+        if (o.progress) o.progress(progressAt(s + 1));
+        else if (s % 50 === 0) o.log(`  epoch ${epoch + 1} step ${s}/${stepsPerEpoch} loss ${lossValue.toFixed(4)} lr ${lr.toExponential(2)}`);
       }
       const rec = evaluateSplit(net, data.validation, frames, bands);
       const acc = exitAccuracies(rec);
+      lastValidation = acc;
+      o.progress?.(progressAt(stepsPerEpoch));
       const score = acc.reduce((a, b) => a + b, 0) / acc.length;
       const seconds = (performance.now() - te) / 1000;
       history.push({ epoch: epoch + 1, loss: lossSum / Math.max(1, lossN), validationAccuracy: acc, seconds });
