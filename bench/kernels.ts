@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { BufferPool } from '../src/gpu/buffers';
 import { acquireGpu } from '../src/gpu/device';
 import { encodeDispatch, type Dispatch } from '../src/gpu/kernels/common';
-import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../src/gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convLayoutFor, convRealDispatch, convRealWeightsForLanes } from '../src/gpu/kernels/conv';
 import { KernelRegistry } from '../src/gpu/registry';
 import { nodeGpu, watchUncapturedErrors } from '../src/node/gpu';
 import { wordsFor } from '../src/layout/bits';
@@ -105,7 +105,9 @@ async function main(): Promise<void> {
   const pool = new BufferPool(device);
   const reg = new KernelRegistry(device, pool);
   const timer = makeTimer(device);
-  console.log(`adapter: ${JSON.stringify(ctx.adapterInfo)} isFallbackAdapter=${ctx.isFallbackAdapter} timing=${timer.source}`);
+  // The convolution layout the runtime picks on this adapter (src/gpu/kernels/conv.ts).
+  const layout = convLayoutFor(ctx.isFallbackAdapter);
+  console.log(`adapter: ${JSON.stringify(ctx.adapterInfo)} isFallbackAdapter=${ctx.isFallbackAdapter} timing=${timer.source} conv layout=${layout}`);
 
   // Peak XOR + popcount.
   reg.define({ name: 'popcount_peak', file: 'bench/kernels.ts (PEAK_WGSL)', code: PEAK_WGSL });
@@ -139,14 +141,14 @@ async function main(): Promise<void> {
         params,
         active,
         output: bOut,
-      });
+      }, n, layout);
       const fd: Dispatch = await convRealDispatch(reg, pool, shape, g, { kind: 'affine', activation: 'none', residual: false }, {
         input: pool.upload(new Float32Array(n * h * w * c).fill(0.5)),
-        weights: pool.upload(new Float32Array(o * 9 * c).fill(0.25)),
+        weights: pool.upload(layout === 'lanes' ? convRealWeightsForLanes(new Float32Array(o * 9 * c).fill(0.25), g, c) : new Float32Array(o * 9 * c).fill(0.25)),
         params,
         active,
         output: pool.acquire(n * h * w * o * 4, GPUBufferUsage.STORAGE),
-      });
+      }, n, layout);
       const budget = quick ? 0.5 : 3;
       const bt = await timer.time((pass) => encodeDispatch(pass, bd), 5, budget);
       const ft = binaryOnly ? { median: NaN, all: [] } : await timer.time((pass) => encodeDispatch(pass, fd), 3, budget);
@@ -171,6 +173,7 @@ async function main(): Promise<void> {
     adapter: ctx.adapterInfo,
     isFallbackAdapter: ctx.isFallbackAdapter,
     timing: timer.source,
+    convLayout: layout,
     note: 'binary MACs are 1-bit multiply-accumulates (XNOR + popcount per bit); float MACs are f32 multiply-adds',
     peakBitOpsPerS: peakBitOps,
     rows,

@@ -1,7 +1,9 @@
 // The WGSL sources of every kernel, bundled as strings (Vite `?raw`; scripts/wgsl-loader.mjs in plain Node).
 import bconv from '../../shaders/bconv.wgsl?raw';
+import bconvLanes from '../../shaders/bconv_lanes.wgsl?raw';
 import bdense from '../../shaders/bdense.wgsl?raw';
 import convReal from '../../shaders/conv_real.wgsl?raw';
+import convRealLanes from '../../shaders/conv_real_lanes.wgsl?raw';
 import dense from '../../shaders/dense.wgsl?raw';
 import exitGate from '../../shaders/exit_gate.wgsl?raw';
 import exitResult from '../../shaders/exit_result.wgsl?raw';
@@ -15,7 +17,9 @@ import type { KernelRegistry, KernelSource } from './registry';
 export type KernelName =
   | 'pack'
   | 'conv_real'
+  | 'conv_real_lanes'
   | 'bconv'
+  | 'bconv_lanes'
   | 'maxpool_bits'
   | 'pool_float'
   | 'gap'
@@ -27,7 +31,9 @@ export type KernelName =
 const CODE: Record<KernelName, string> = {
   pack,
   conv_real: convReal,
+  conv_real_lanes: convRealLanes,
   bconv,
+  bconv_lanes: bconvLanes,
   maxpool_bits: maxpoolBits,
   pool_float: poolFloat,
   gap,
@@ -40,7 +46,7 @@ const CODE: Record<KernelName, string> = {
 export const KERNEL_NAMES = Object.keys(CODE) as KernelName[];
 
 /** Kernels with a fused affine output transform get shaders/transform.wgsl appended (WGSL has no includes). */
-const WITH_TRANSFORM: ReadonlySet<KernelName> = new Set(['bconv', 'conv_real', 'bdense']);
+const WITH_TRANSFORM: ReadonlySet<KernelName> = new Set(['bconv', 'bconv_lanes', 'conv_real', 'conv_real_lanes', 'bdense']);
 
 export function kernelSource(name: KernelName): KernelSource {
   const file = `shaders/${name}.wgsl`;

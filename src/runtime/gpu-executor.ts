@@ -4,7 +4,7 @@ import { BeenetError } from '../errors';
 import { BufferPool } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
-import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, type ConvLayout } from '../gpu/kernels/conv';
 import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
 import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
 import { packDispatch } from '../gpu/kernels/pack';
@@ -54,13 +54,14 @@ function channelData(t: TransformSpec, channels: number): Uint32Array {
 }
 
 /** Kernels a plan needs, so only those are compiled at load. */
-function kernelsOf(plan: ModelPlan): KernelName[] {
+function kernelsOf(plan: ModelPlan, layout: ConvLayout): KernelName[] {
   const names = new Set<KernelName>(['exit_result', 'exit_gate']);
   for (const s of plan.stages) {
     for (const l of [...s.layers, ...s.exitLayers]) {
       const op = l.op.type;
       if (op === 'maxpool') names.add(l.inputInfo.kind === 'bits' ? 'maxpool_bits' : 'pool_float');
       else if (op === 'avgpool') names.add('pool_float');
+      else if (op === 'bconv' || op === 'conv_real') names.add(layout === 'lanes' ? `${op}_lanes` : op);
       else names.add(op);
     }
   }
@@ -99,17 +100,21 @@ export class GpuExecutor implements StageExecutor {
     });
   }
 
-  /** Uploads the model, allocates every buffer for `maxBatch` clips, compiles the pipelines it uses. */
-  static async create(ctx: GpuContext, plan: ModelPlan, options: { maxBatch: number }): Promise<GpuExecutor> {
+  /**
+   * Uploads the model, allocates every buffer for `maxBatch` clips, compiles the pipelines it uses. Convolutions
+   * use `convLayout` (default 'tiled'; the runtime picks by adapter, src/gpu/kernels/conv.ts).
+   */
+  static async create(ctx: GpuContext, plan: ModelPlan, options: { maxBatch: number; convLayout?: ConvLayout }): Promise<GpuExecutor> {
     const device = ctx.device;
     const maxBatch = options.maxBatch;
+    const layout = options.convLayout ?? 'tiled';
     const reg = registryFor(device);
     const pool = new BufferPool(device);
     const limit = device.limits.maxStorageBufferBindingSize;
     device.pushErrorScope('out-of-memory');
     device.pushErrorScope('validation');
     try {
-      const compiled = precompileAll(reg, kernelsOf(plan));
+      const compiled = precompileAll(reg, kernelsOf(plan, layout));
       const values = new Map<ValueName, GPUBuffer>();
       for (const [name, info] of plan.values) {
         const bytes = bytesPerClip(info) * maxBatch;
@@ -132,7 +137,7 @@ export class GpuExecutor implements StageExecutor {
         const active = activeLists[k];
         const dispatches: Dispatch[] = [];
         for (const l of [...stage.layers, ...stage.exitLayers]) {
-          dispatches.push(await layerDispatch(reg, pool, l, values, active, maxBatch));
+          dispatches.push(await layerDispatch(reg, pool, l, values, active, maxBatch, layout));
         }
         dispatches.push(
           await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
@@ -270,6 +275,7 @@ async function layerDispatch(
   values: Map<ValueName, GPUBuffer>,
   active: GPUBuffer,
   n: number,
+  layout: ConvLayout,
 ): Promise<Dispatch> {
   const input = values.get(l.input)!;
   const output = values.get(l.output)!;
@@ -282,14 +288,20 @@ async function layerDispatch(
       const t = op.transform;
       const buffers = {
         input,
-        weights: upload(op.type === 'bconv' ? bconvWeightsForGpu(op.weights, op.geometry, shape.c) : op.weights, 'weights'),
+        weights: upload(
+          op.type === 'bconv'
+            ? bconvWeightsForGpu(op.weights, op.geometry, shape.c)
+            : layout === 'lanes' ? convRealWeightsForLanes(op.weights, op.geometry, shape.c) : op.weights,
+          'weights',
+        ),
         params: upload(channelData(t, op.geometry.outChannels), 'params'),
         residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
         active,
         output,
       };
-      const make = op.type === 'bconv' ? bconvDispatch : convRealDispatch;
-      return make(reg, pool, shape, op.geometry, gpuTransform(t), buffers);
+      return op.type === 'bconv'
+        ? bconvDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, layout)
+        : convRealDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, layout);
     }
     case 'pack':
       return packDispatch(reg, pool, shape, { input, params: upload(channelData(op.transform, shape.c), 'params'), active, output });

@@ -5,6 +5,7 @@ import { acquireGpu, type AdapterSummary, type GpuContext } from '../gpu/device'
 import { wasmSimdSupported } from '../wasm/module';
 import { CpuExecutor } from './cpu-executor';
 import type { BackendKind, StageExecutor } from './executor';
+import { convLayoutFor, type ConvLayout } from '../gpu/kernels/conv';
 import { GpuExecutor } from './gpu-executor';
 import { BeenetModel } from './model';
 import { planModel, type ModelPlan } from './plan';
@@ -24,6 +25,12 @@ export interface RuntimeOptions {
   powerPreference?: GPUPowerPreference;
   /** Clips per GPU submission (default 64); larger batches are split. */
   maxBatch?: number;
+  /**
+   * WebGPU: how convolutions are spread over invocations. 'auto' (default): 'lanes' (one output channel each) on
+   * a hardware adapter, 'tiled' (4 pixels x 32 channels each) on a software one. Binary results are identical;
+   * float layers agree to rounding (multiply-adds may fuse on either).
+   */
+  convLayout?: 'auto' | ConvLayout;
   /**
    * WebAssembly backend: worker threads sharing each batch (default 1, the calling thread). With more than 1,
    * clips are split between workers (src/runtime/wasm-pool-executor.ts, docs/wasm.md); where workers cannot be
@@ -175,7 +182,11 @@ export class Runtime {
       }
       case 'webgpu': {
         const ctx = await this.gpu();
-        return GpuExecutor.create(ctx, plan, { maxBatch: this.options.maxBatch ?? 64 });
+        const layout = this.options.convLayout ?? 'auto';
+        return GpuExecutor.create(ctx, plan, {
+          maxBatch: this.options.maxBatch ?? 64,
+          convLayout: layout === 'auto' ? convLayoutFor(ctx.isFallbackAdapter) : layout,
+        });
       }
     }
   }

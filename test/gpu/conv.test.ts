@@ -6,7 +6,7 @@ import { convRealCpu } from '../../src/cpu/conv-real';
 import { wordsFor } from '../../src/layout/bits';
 import type { ConvGeometry, MapShape } from '../../src/layout/geometry';
 import type { ActivationParams, OutputTransform } from '../../src/layout/transform';
-import { bconvDispatch, bconvWeightsForGpu, convRealDispatch } from '../../src/gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convLayoutFor, convRealDispatch, convRealWeightsForLanes, type ConvLayout } from '../../src/gpu/kernels/conv';
 import { describeTransform, transformData } from '../../src/gpu/kernels/common';
 import { filled, readU32, run, shuffledSubset, testGpu, upload, type TestGpu } from '../helpers/gpu';
 import { mulberry32, pick, randInt, randU32, uniform, type Rng } from '../helpers/rng';
@@ -70,7 +70,7 @@ function randomCase(rng: Rng, i: number): Case {
   };
 }
 
-async function runConv(t: TestGpu, binary: boolean, c: Case, seed: number): Promise<void> {
+async function runConv(t: TestGpu, binary: boolean, c: Case, seed: number, layout: ConvLayout = 'tiled'): Promise<void> {
   const rng = mulberry32(seed);
   const { shape, g } = c;
   const words = wordsFor(shape.c);
@@ -93,25 +93,22 @@ async function runConv(t: TestGpu, binary: boolean, c: Case, seed: number): Prom
   const active = shuffledSubset(shape.n, rng);
   const perClip = expected.length / shape.n;
   const outBuf = filled(t, expected.length, SENTINEL);
-  const d = await (binary ? bconvDispatch : convRealDispatch)(
-    t.reg,
-    t.pool,
-    shape,
-    g,
-    describeTransform(tr),
-    {
-      input: upload(t, binary ? xBits : xF),
-      weights: upload(t, binary ? bconvWeightsForGpu(wBits, g, shape.c) : wF),
-      params: upload(t, transformData(tr, g.outChannels)),
-      residual: tr.kind === 'affine' && tr.residual ? upload(t, tr.residual) : undefined,
-      active: upload(t, Uint32Array.from(active)),
-      output: outBuf,
-    },
-    active.length,
-  );
+  const buffers = {
+    input: upload(t, binary ? xBits : xF),
+    weights: upload(t, binary ? bconvWeightsForGpu(wBits, g, shape.c) : layout === 'lanes' ? convRealWeightsForLanes(wF, g, shape.c) : wF),
+    params: upload(t, transformData(tr, g.outChannels)),
+    residual: tr.kind === 'affine' && tr.residual ? upload(t, tr.residual) : undefined,
+    active: upload(t, Uint32Array.from(active)),
+    output: outBuf,
+  };
+  const d = binary
+    ? await bconvDispatch(t.reg, t.pool, shape, g, describeTransform(tr), buffers, active.length, layout)
+    : await convRealDispatch(t.reg, t.pool, shape, g, describeTransform(tr), buffers, active.length, layout);
+  const kernel = binary ? 'bconv' : 'conv_real';
+  expect(d.kernel).toBe(layout === 'lanes' ? `${kernel}_lanes` : kernel);
   await run(t, [d]);
   const got = await readU32(t, outBuf);
-  const label = `${binary ? 'bconv' : 'conv_real'} ${JSON.stringify(c)}`;
+  const label = `${binary ? 'bconv' : 'conv_real'} (${layout}) ${JSON.stringify(c)}`;
   const expU = new Uint32Array(expected.buffer);
   const gotF = new Float32Array(got.buffer);
   // Only conv_real's float accumulators may differ slightly (FMA); compute them to judge threshold bits.
@@ -181,6 +178,27 @@ describe('bconv (GPU) vs bconvCpu', () => {
   });
 });
 
+describe('bconv_lanes (GPU, one channel per invocation) vs bconvCpu', () => {
+  it('matches bit-exactly on random shapes, transforms and active subsets', async () => {
+    const t = await testGpu();
+    const rng = mulberry32(4321);
+    for (let i = 0; i < 30; i++) await runConv(t, true, randomCase(rng, i), 300 + i, 'lanes');
+  });
+
+  it('handles one-padding borders, an odd pixel count and odd channel counts on medium shapes', async () => {
+    const t = await testGpu();
+    await runConv(t, true, { shape: { n: 2, h: 49, w: 32, c: 64 }, g: { kernel: [3, 3], stride: [1, 1], padding: 'same', outChannels: 64 }, tkind: 'threshold', residual: false }, 17, 'lanes');
+    await runConv(t, true, { shape: { n: 3, h: 13, w: 9, c: 96 }, g: { kernel: [3, 3], stride: [2, 2], padding: 'same', outChannels: 40 }, tkind: 'rprelu', residual: true }, 18, 'lanes');
+    // 6x5 pixels (15 pairs), 127 -> 97 channels: partial words in and out.
+    await runConv(t, true, { shape: { n: 2, h: 6, w: 5, c: 127 }, g: { kernel: [3, 3], stride: [1, 1], padding: 'same', outChannels: 97 }, tkind: 'threshold', residual: false }, 19, 'lanes');
+  });
+
+  it('is the layout for hardware adapters; software ones keep the tiled kernel', () => {
+    expect(convLayoutFor(false)).toBe('lanes');
+    expect(convLayoutFor(true)).toBe('tiled');
+  });
+});
+
 describe('conv_real (GPU) vs convRealCpu', () => {
   it('matches within float tolerance on random shapes and transforms', async () => {
     const t = await testGpu();
@@ -191,5 +209,19 @@ describe('conv_real (GPU) vs convRealCpu', () => {
   it('matches on the stem shape (98x64x1 -> 32, 3x3 same)', async () => {
     const t = await testGpu();
     await runConv(t, false, { shape: { n: 2, h: 98, w: 64, c: 1 }, g: { kernel: [3, 3], stride: [1, 1], padding: 'same', outChannels: 32 }, tkind: 'threshold', residual: false }, 9);
+  });
+});
+
+describe('conv_real_lanes (GPU, one channel per invocation) vs convRealCpu', () => {
+  it('matches within float tolerance on random shapes and transforms', async () => {
+    const t = await testGpu();
+    const rng = mulberry32(77);
+    for (let i = 0; i < 18; i++) await runConv(t, false, randomCase(rng, i), 700 + i, 'lanes');
+  });
+
+  it('matches on the stem shape (98x40x1 -> 32, 3x3 stride 2 same) and a 1x1 shortcut (6x5x64 -> 97)', async () => {
+    const t = await testGpu();
+    await runConv(t, false, { shape: { n: 2, h: 98, w: 40, c: 1 }, g: { kernel: [3, 3], stride: [2, 2], padding: 'same', outChannels: 32 }, tkind: 'threshold', residual: false }, 10, 'lanes');
+    await runConv(t, false, { shape: { n: 3, h: 6, w: 5, c: 64 }, g: { kernel: [1, 1], stride: [1, 1], padding: 'valid', outChannels: 97 }, tkind: 'none', residual: false }, 11, 'lanes');
   });
 });

@@ -35,16 +35,17 @@ function safeThreshold(all: ClassifyResult[]): number {
   return safe.t;
 }
 
-async function pair(bee: BeeModel): Promise<{ gpu: BeenetModel; cpu: BeenetModel }> {
-  const gpuRuntime = await createNodeRuntime({ backend: 'webgpu', maxBatch: 16 });
+async function pair(bee: BeeModel, convLayout: 'auto' | 'tiled' | 'lanes' = 'auto'): Promise<{ gpu: BeenetModel; cpu: BeenetModel }> {
+  const gpuRuntime = await createNodeRuntime({ backend: 'webgpu', maxBatch: 16, convLayout });
   const cpuRuntime = await createRuntime({ backend: 'cpu' });
   return { gpu: await gpuRuntime.load(bee), cpu: await cpuRuntime.load(bee) };
 }
 
 describe('WebGPU backend vs CPU reference', () => {
-  it('random models of every layer type: thresholds 0, 1 and between; all modes; batch = single', async () => {
+  // Both binary-convolution layouts: software adapters pick 'tiled', hardware GPUs 'lanes' (src/gpu/kernels/conv.ts).
+  it.each(['tiled', 'lanes'] as const)('random models of every layer type (%s bconv): thresholds 0, 1 and between; all modes; batch = single', async (layout) => {
     for (const [i, recipe] of (['tiny', 'binarynet', 'xnor', 'birealnet', 'reactnet', 'edge'] as const).entries()) {
-      const { gpu, cpu } = await pair(randomModel(mulberry32(100 + i), { recipe }));
+      const { gpu, cpu } = await pair(randomModel(mulberry32(100 + i), { recipe }), layout);
       const inputs = randomFeatures(200 + i, 5, gpu.plan.inputElements);
       const reference = await cpu.classifyBatch(inputs, { threshold: 0, mode: 'all-exits' });
       const t = safeThreshold(reference);

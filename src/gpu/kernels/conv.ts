@@ -7,6 +7,7 @@ import {
   badInput,
   dummyStorage,
   makeDispatch,
+  MAX_GROUPS,
   positiveInts,
   transformCodes,
   transformWords,
@@ -28,11 +29,23 @@ export interface ConvBuffers {
   output: BufferRange;
 }
 
-/** Output pixels per invocation along x (both conv kernels). */
+/** Output pixels per invocation along x (the tiled conv kernels). */
 export const CONV_TILE_X = 4;
 
+/**
+ * How a convolution is spread over invocations: 'tiled' (shaders/bconv.wgsl, conv_real.wgsl: 4 pixels x 32
+ * channels each, for software adapters: few, wide threads) or 'lanes' (bconv_lanes.wgsl, conv_real_lanes.wgsl:
+ * one output channel each, for hardware GPUs, which the tiled kernels leave almost idle at audio sizes).
+ */
+export type ConvLayout = 'tiled' | 'lanes';
+
+/** The layout for an adapter: lanes on a hardware GPU, tiled on a software one. */
+export function convLayoutFor(isFallbackAdapter: boolean): ConvLayout {
+  return isFallbackAdapter ? 'tiled' : 'lanes';
+}
+
 async function convDispatch(
-  kernel: 'bconv' | 'conv_real',
+  requested: 'bconv' | 'bconv_lanes' | 'conv_real' | 'conv_real_lanes',
   reg: KernelRegistry,
   pool: BufferPool,
   input: MapShape,
@@ -41,23 +54,28 @@ async function convDispatch(
   buffers: ConvBuffers,
   activeCount: number,
 ): Promise<Dispatch> {
-  positiveInts(kernel, {
+  positiveInts(requested, {
     n: input.n, h: input.h, w: input.w, c: input.c, outChannels: g.outChannels,
     kh: g.kernel[0], kw: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
   });
-  if (g.padding !== 'same' && g.padding !== 'valid') badInput(kernel, `padding must be 'same' or 'valid', got ${String(g.padding)}`);
+  if (g.padding !== 'same' && g.padding !== 'valid') badInput(requested, `padding must be 'same' or 'valid', got ${String(g.padding)}`);
   const { shape: os, padTop, padLeft } = convOutput(input, g);
-  if (os.h < 1 || os.w < 1) badInput(kernel, `output ${os.h}x${os.w} is empty (input ${input.h}x${input.w}, kernel ${g.kernel.join('x')}, ${g.padding})`);
-  const binary = kernel === 'bconv';
+  if (os.h < 1 || os.w < 1) badInput(requested, `output ${os.h}x${os.w} is empty (input ${input.h}x${input.w}, kernel ${g.kernel.join('x')}, ${g.padding})`);
+  // A map too large for one grid row of pixel pairs (over 131,070 pixels) takes the tiled kernel.
+  const tooBig = Math.ceil((os.h * os.w) / 2) > MAX_GROUPS;
+  const kernel = !tooBig ? requested : requested === 'bconv_lanes' ? 'bconv' : requested === 'conv_real_lanes' ? 'conv_real' : requested;
+  const binary = kernel === 'bconv' || kernel === 'bconv_lanes';
+  const lanes = kernel === 'bconv_lanes' || kernel === 'conv_real_lanes';
   const inPerPixel = binary ? wordsFor(input.c) : input.c;
   const owords = wordsFor(g.outChannels);
   const tilesX = Math.ceil(os.w / CONV_TILE_X);
   const [mode, act, hasResidual] = transformCodes(transform);
   if (hasResidual && !buffers.residual) badInput(kernel, 'the affine transform has a residual but no residual buffer was given');
   const outPixels = os.n * os.h * os.w;
+  const steps = g.kernel[0] * g.kernel[1] * inPerPixel;
   const uniform = binary
     ? [input.n, input.h, input.w, inPerPixel, os.h, os.w, os.c, owords, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1],
-      padTop, padLeft, g.kernel[0] * g.kernel[1] * input.c, tilesX, mode, act, hasResidual, 0]
+      padTop, padLeft, g.kernel[0] * g.kernel[1] * input.c, kernel === 'bconv_lanes' ? steps + (steps & 1) : tilesX, mode, act, hasResidual, 0]
     : [input.n, input.h, input.w, input.c, os.h, os.w, os.c, owords, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1],
       padTop, padLeft, tilesX, mode, act, hasResidual, 0, 0];
   return makeDispatch(
@@ -81,7 +99,8 @@ async function convDispatch(
       clips: activeCount * 4,
       out: (mode === 0 ? outPixels * owords : outPixels * os.c) * 4,
     },
-    [Math.ceil((os.h * tilesX) / 64), owords, activeCount],
+    // lanes: a workgroup is 2 pixels x 32 channels; tiled: 64 invocations of 4 pixels x 32 channels.
+    [lanes ? Math.ceil((os.h * os.w) / 2) : Math.ceil((os.h * tilesX) / 64), owords, activeCount],
   );
 }
 
@@ -111,8 +130,21 @@ export function bconvWeightsForGpu(weights: Uint32Array, geometry: ConvGeometry,
 }
 
 /**
+ * Transposes conv_real weights from OHWI to HWIO, once at model load, for shaders/conv_real_lanes.wgsl: there a
+ * step's 32 lanes are 32 output channels, which then read adjacent floats.
+ */
+export function convRealWeightsForLanes(weights: Float32Array, geometry: ConvGeometry, inChannels: number): Float32Array {
+  const o = geometry.outChannels;
+  const taps = geometry.kernel[0] * geometry.kernel[1] * inChannels;
+  if (weights.length !== o * taps) badInput('conv_real', `weights have ${weights.length} floats, expected ${o * taps} (OHWI [${o}, ${geometry.kernel.join(', ')}, ${inChannels}])`);
+  const out = new Float32Array(weights.length);
+  for (let c = 0; c < o; c++) for (let t = 0; t < taps; t++) out[t * o + c] = weights[c * taps + t];
+  return out;
+}
+
+/**
  * XNOR-popcount convolution with one-padding (`same`) and a fused threshold or affine transform.
- * `buffers.weights` holds bconvWeightsForGpu(OHWI weights, geometry, input.c).
+ * `buffers.weights` holds bconvWeightsForGpu(OHWI weights, geometry, input.c), whichever the layout.
  */
 export async function bconvDispatch(
   reg: KernelRegistry,
@@ -122,11 +154,15 @@ export async function bconvDispatch(
   transform: GpuTransform,
   buffers: ConvBuffers,
   activeCount = input.n,
+  layout: ConvLayout = 'tiled',
 ): Promise<Dispatch> {
-  return convDispatch('bconv', reg, pool, input, geometry, transform, buffers, activeCount);
+  return convDispatch(layout === 'lanes' ? 'bconv_lanes' : 'bconv', reg, pool, input, geometry, transform, buffers, activeCount);
 }
 
-/** Float convolution with zero padding (`same`) and a fused F32-threshold or affine transform. */
+/**
+ * Float convolution with zero padding (`same`) and a fused F32-threshold or affine transform. `buffers.weights`
+ * holds OHWI weights for the tiled layout, convRealWeightsForLanes(OHWI weights, ...) for the lanes layout.
+ */
 export async function convRealDispatch(
   reg: KernelRegistry,
   pool: BufferPool,
@@ -135,6 +171,7 @@ export async function convRealDispatch(
   transform: GpuTransform,
   buffers: ConvBuffers,
   activeCount = input.n,
+  layout: ConvLayout = 'tiled',
 ): Promise<Dispatch> {
-  return convDispatch('conv_real', reg, pool, input, geometry, transform, buffers, activeCount);
+  return convDispatch(layout === 'lanes' ? 'conv_real_lanes' : 'conv_real', reg, pool, input, geometry, transform, buffers, activeCount);
 }
