@@ -1,7 +1,8 @@
 // Where a classify call's wall time goes, per schedule mode: wraps Dawn's JS entry points (submit, writeBuffer,
-// dispatches, mapAsync, ...) and reports the mean time spent in each per clip. This is how the cost of Dawn's
-// indirect-dispatch validation in the 'gpu' mode was found (docs/benchmarks.md, "Real GPU").
-//   node --import tsx --import ./scripts/wgsl-loader.mjs bench/dawn-calls.ts [--model FILE] [DAWN_FLAG ...]
+// dispatches, mapAsync, ...) and reports the mean time spent in each per call (one clip, or a batch with
+// --batch). This is how the cost of Dawn's indirect-dispatch validation in the 'gpu' mode was found
+// (docs/benchmarks.md, "Real GPU").
+//   node --import tsx --import ./scripts/wgsl-loader.mjs bench/dawn-calls.ts [--model FILE] [--batch N] [DAWN_FLAG ...]
 // DAWN_FLAG goes to the webgpu package's create(), e.g. enable-dawn-features=skip_validation.
 import { readFileSync } from 'node:fs';
 import { createNodeRuntime, nodeGpu } from '../src/node';
@@ -9,6 +10,8 @@ import { createNodeRuntime, nodeGpu } from '../src/node';
 const argv = process.argv.slice(2);
 const mi = argv.indexOf('--model');
 const modelFile = mi >= 0 ? argv.splice(mi, 2)[1] : 'models/kws-reactnet.bee';
+const bi = argv.indexOf('--batch');
+const batch = bi >= 0 ? Number(argv.splice(bi, 2)[1]) : 1;
 const flags = argv;
 
 const gpu = await nodeGpu(flags);
@@ -35,21 +38,22 @@ instrument('GPUComputePassEncoder', 'dispatchWorkgroupsIndirect', 'dispatchIndir
 instrument('GPUBuffer', 'mapAsync', 'mapAsync');
 instrument('GPUBuffer', 'getMappedRange', 'getMappedRange');
 
-const runtime = await createNodeRuntime({ backend: 'webgpu', gpu, maxBatch: 1 });
+const runtime = await createNodeRuntime({ backend: 'webgpu', gpu, maxBatch: batch });
 const model = await runtime.load(new Uint8Array(readFileSync(modelFile)));
 console.log(`${modelFile} on ${JSON.stringify(runtime.info.adapter)}; Dawn flags: ${flags.join(' ') || 'none'}`);
 // A fixed synthetic input: the cost per stage does not depend on the values.
 const features = new Float32Array(model.plan.inputElements).map((_, i) => Math.sin(i * 0.37));
+const clips = Array.from({ length: batch }, () => ({ features }));
 for (const mode of ['readback', 'gpu'] as const) {
   for (const threshold of [0, 1]) {
-    for (let i = 0; i < 20; i++) await model.classify({ features }, { threshold, mode });
+    for (let i = 0; i < 20; i++) await model.classifyBatch(clips, { threshold, mode });
     spent.clear();
     const N = 100;
     const t = performance.now();
-    for (let i = 0; i < N; i++) await model.classify({ features }, { threshold, mode });
+    for (let i = 0; i < N; i++) await model.classifyBatch(clips, { threshold, mode });
     const wall = (performance.now() - t) / N;
     const parts = [...spent].map(([k, v]) => `${k} ${(v / N).toFixed(3)}`).join(', ');
-    console.log(`${mode.padEnd(8)} threshold ${threshold} (${threshold === 0 ? 'full network' : 'first exit'}): ${wall.toFixed(3)} ms per clip; ${parts}`);
+    console.log(`${mode.padEnd(8)} threshold ${threshold} (${threshold === 0 ? 'full network' : 'first exit'}), batch ${batch}: ${wall.toFixed(3)} ms per call; ${parts}`);
   }
 }
 model.dispose();

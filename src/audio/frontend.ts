@@ -2,6 +2,7 @@
 // optional per-band normalisation.
 
 import { BeenetError } from '../errors';
+import { firstNonFinite } from '../finite';
 import type { FrontendConfig } from '../model/graph';
 import { clipStart, fitClip } from './clip';
 import { LogMel, normalizeBands, type LogMelConfig } from './logmel';
@@ -74,11 +75,8 @@ export function checkSampleRate(sampleRate: number): void {
 export function checkSamples(samples: Float32Array): void {
   if (!(samples instanceof Float32Array)) throw new BeenetError('BAD_INPUT', 'audio samples must be a Float32Array');
   if (samples.length === 0) throw new BeenetError('BAD_AUDIO', 'empty audio');
-  for (let i = 0; i < samples.length; i++) {
-    const v = samples[i];
-    // v - v is NaN exactly for NaN and +-Infinity.
-    if (v - v !== 0) throw new BeenetError('BAD_AUDIO', `audio sample ${i} is ${v} (samples must be finite)`);
-  }
+  const bad = firstNonFinite(samples);
+  if (bad >= 0) throw new BeenetError('BAD_AUDIO', `audio sample ${bad} is ${samples[bad]} (samples must be finite)`);
 }
 
 /** The model-rate clip for some audio: only the samples under the clip window are resampled. */

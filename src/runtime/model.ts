@@ -2,6 +2,7 @@
 import { audioToFeatures, type BandNormalization } from '../audio/frontend';
 import { summarizeLogits } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
+import { firstNonFinite } from '../finite';
 import type { BeeModel } from '../format/bee';
 import type { ModelDescription } from '../model/graph';
 import type { BackendKind, ExecutorStats, StageExecutor } from './executor';
@@ -156,9 +157,8 @@ export class BeenetModel {
         const [h, w] = this.plan.inputShape;
         throw new BeenetError('BAD_INPUT', `input ${index}: features have ${f.length} values, the model takes ${h} x ${w} = ${this.plan.inputElements}`);
       }
-      for (let i = 0; i < f.length; i++) {
-        if (!Number.isFinite(f[i])) throw new BeenetError('BAD_INPUT', `input ${index}: feature ${i} is ${f[i]}`);
-      }
+      const bad = firstNonFinite(f);
+      if (bad >= 0) throw new BeenetError('BAD_INPUT', `input ${index}: feature ${bad} is ${f[bad]}`);
       return { features: f, ms: now() - t0 };
     }
     if (!('audio' in input)) throw new BeenetError('BAD_INPUT', `input ${index}: expected { audio, sampleRate } or { features }`);
