@@ -4,7 +4,7 @@ import { BeenetError } from '../errors';
 import { BufferPool } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
 import { encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
-import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, type ConvLayout } from '../gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from '../gpu/kernels/conv';
 import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
 import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
 import { packDispatch } from '../gpu/kernels/pack';
@@ -286,12 +286,14 @@ async function layerDispatch(
     case 'conv_real':
     case 'bconv': {
       const t = op.transform;
+      // A map beyond the lanes grid (over 131,070 output pixels) takes the tiled kernel, weights included.
+      const own: ConvLayout = layout === 'lanes' && lanesFit(shape, op.geometry) ? 'lanes' : 'tiled';
       const buffers = {
         input,
         weights: upload(
           op.type === 'bconv'
             ? bconvWeightsForGpu(op.weights, op.geometry, shape.c)
-            : layout === 'lanes' ? convRealWeightsForLanes(op.weights, op.geometry, shape.c) : op.weights,
+            : own === 'lanes' ? convRealWeightsForLanes(op.weights, op.geometry, shape.c) : op.weights,
           'weights',
         ),
         params: upload(channelData(t, op.geometry.outChannels), 'params'),
@@ -300,8 +302,8 @@ async function layerDispatch(
         output,
       };
       return op.type === 'bconv'
-        ? bconvDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, layout)
-        : convRealDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, layout);
+        ? bconvDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, own)
+        : convRealDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, own);
     }
     case 'pack':
       return packDispatch(reg, pool, shape, { input, params: upload(channelData(op.transform, shape.c), 'params'), active, output });

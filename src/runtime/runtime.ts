@@ -2,10 +2,10 @@
 import { BeenetError } from '../errors';
 import { readBee, type BeeModel } from '../format/bee';
 import { acquireGpu, type AdapterSummary, type GpuContext } from '../gpu/device';
+import { convLayoutFor, type ConvLayout } from '../gpu/kernels/conv';
 import { wasmSimdSupported } from '../wasm/module';
 import { CpuExecutor } from './cpu-executor';
 import type { BackendKind, StageExecutor } from './executor';
-import { convLayoutFor, type ConvLayout } from '../gpu/kernels/conv';
 import { GpuExecutor } from './gpu-executor';
 import { BeenetModel } from './model';
 import { planModel, type ModelPlan } from './plan';

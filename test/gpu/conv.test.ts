@@ -6,7 +6,7 @@ import { convRealCpu } from '../../src/cpu/conv-real';
 import { wordsFor } from '../../src/layout/bits';
 import type { ConvGeometry, MapShape } from '../../src/layout/geometry';
 import type { ActivationParams, OutputTransform } from '../../src/layout/transform';
-import { bconvDispatch, bconvWeightsForGpu, convLayoutFor, convRealDispatch, convRealWeightsForLanes, type ConvLayout } from '../../src/gpu/kernels/conv';
+import { bconvDispatch, bconvWeightsForGpu, convLayoutFor, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from '../../src/gpu/kernels/conv';
 import { describeTransform, transformData } from '../../src/gpu/kernels/common';
 import { filled, readU32, run, shuffledSubset, testGpu, upload, type TestGpu } from '../helpers/gpu';
 import { mulberry32, pick, randInt, randU32, uniform, type Rng } from '../helpers/rng';
@@ -196,6 +196,26 @@ describe('bconv_lanes (GPU, one channel per invocation) vs bconvCpu', () => {
   it('is the layout for hardware adapters; software ones keep the tiled kernel', () => {
     expect(convLayoutFor(false)).toBe('lanes');
     expect(convLayoutFor(true)).toBe('tiled');
+  });
+
+  it('refuses a map beyond its grid (over 131,070 output pixels) with BAD_INPUT; the tiled kernel takes it', async () => {
+    const t = await testGpu();
+    const shape = { n: 1, h: 1, w: 131_072, c: 32 };
+    const g: ConvGeometry = { kernel: [1, 1], stride: [1, 1], padding: 'valid', outChannels: 32 };
+    expect(lanesFit(shape, g)).toBe(false);
+    expect(lanesFit({ ...shape, w: 131_070 }, g)).toBe(true);
+    const bufs = {
+      input: upload(t, new Uint32Array(131_072)),
+      weights: upload(t, bconvWeightsForGpu(new Uint32Array(32), g, 32)),
+      params: upload(t, new Uint32Array(64)),
+      active: upload(t, Uint32Array.of(0)),
+      output: filled(t, 131_072),
+    };
+    const lanes = await bconvDispatch(t.reg, t.pool, shape, g, { kind: 'threshold' }, bufs, 1, 'lanes').catch((e: unknown) => e);
+    expect(isBeenetError(lanes, 'BAD_INPUT')).toBe(true);
+    expect(String((lanes as Error).message)).toMatch(/more than 131070 pixels.*tiled layout/);
+    const tiled = await bconvDispatch(t.reg, t.pool, shape, g, { kind: 'threshold' }, bufs, 1, 'tiled');
+    expect(tiled.kernel).toBe('bconv');
   });
 });
 

@@ -44,6 +44,12 @@ export function convLayoutFor(isFallbackAdapter: boolean): ConvLayout {
   return isFallbackAdapter ? 'tiled' : 'lanes';
 }
 
+/** Whether a convolution's output fits the lanes grid (x = pixel pairs, at most MAX_GROUPS of them). */
+export function lanesFit(input: MapShape, g: ConvGeometry): boolean {
+  const { shape } = convOutput(input, g);
+  return Math.ceil((shape.h * shape.w) / 2) <= MAX_GROUPS;
+}
+
 async function convDispatch(
   requested: 'bconv' | 'bconv_lanes' | 'conv_real' | 'conv_real_lanes',
   reg: KernelRegistry,
@@ -61,11 +67,12 @@ async function convDispatch(
   if (g.padding !== 'same' && g.padding !== 'valid') badInput(requested, `padding must be 'same' or 'valid', got ${String(g.padding)}`);
   const { shape: os, padTop, padLeft } = convOutput(input, g);
   if (os.h < 1 || os.w < 1) badInput(requested, `output ${os.h}x${os.w} is empty (input ${input.h}x${input.w}, kernel ${g.kernel.join('x')}, ${g.padding})`);
-  // A map too large for one grid row of pixel pairs (over 131,070 pixels) takes the tiled kernel.
-  const tooBig = Math.ceil((os.h * os.w) / 2) > MAX_GROUPS;
-  const kernel = !tooBig ? requested : requested === 'bconv_lanes' ? 'bconv' : requested === 'conv_real_lanes' ? 'conv_real' : requested;
+  const kernel = requested;
   const binary = kernel === 'bconv' || kernel === 'bconv_lanes';
   const lanes = kernel === 'bconv_lanes' || kernel === 'conv_real_lanes';
+  if (lanes && !lanesFit(input, g)) {
+    badInput(kernel, `output ${os.h}x${os.w} has more than ${2 * MAX_GROUPS} pixels, beyond one grid row of pixel pairs: use the tiled layout`);
+  }
   const inPerPixel = binary ? wordsFor(input.c) : input.c;
   const owords = wordsFor(g.outChannels);
   const tilesX = Math.ceil(os.w / CONV_TILE_X);
