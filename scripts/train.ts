@@ -118,9 +118,9 @@ async function main(): Promise<void> {
     const byVoice = lastExitAccuracyByTimbre(a.get('manifest') ?? `data/${task}/manifest.json`, data.test.ids, testRec);
     log(`test, last exit, per voice: ${byVoice.map(([t, acc, n]) => `${t} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
+  const pct = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
   if (cfg.realValued) {
-    const pctR = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
-    log(`real-valued diagnostic: val acc per exit ${pctR(exitAccuracies(valRec))}; test acc per exit ${pctR(exitAccuracies(testRec))}`);
+    log(`real-valued diagnostic: val acc per exit ${pct(exitAccuracies(valRec))}; test acc per exit ${pct(exitAccuracies(testRec))}`);
     mkdirSync('out', { recursive: true });
     writeFileSync(join('out', `${name}.train.json`), JSON.stringify({ name, task, arch, realValued: true, seconds: res.seconds, bestEpoch: res.bestEpoch, history: res.history, valAcc: exitAccuracies(valRec), testAcc: exitAccuracies(testRec) }, null, 1));
     res.net.dispose();
@@ -146,7 +146,6 @@ async function main(): Promise<void> {
   const calTest = evaluatePolicy(testRec, costs, cal.thresholds);
   const valAcc = exitAccuracies(valRec);
   const testAcc = exitAccuracies(testRec);
-  const pct = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
   input.thresholds = cal.thresholds;
   input.provenance = {
     dataset: data.source,
@@ -194,10 +193,11 @@ function lastExitAccuracyByTimbre(manifestPath: string, ids: string[], rec: Exit
   const last = rec.argmax[rec.argmax.length - 1];
   const tally = new Map<string, [number, number]>();
   ids.forEach((id, i) => {
-    const t = tally.get(timbre.get(id) ?? 'unknown') ?? [0, 0];
+    const key = timbre.get(id) ?? 'unknown';
+    const t = tally.get(key) ?? [0, 0];
     t[0] += last[i] === rec.labels[i] ? 1 : 0;
     t[1]++;
-    tally.set(timbre.get(id) ?? 'unknown', t);
+    tally.set(key, t);
   });
   return [...tally].map(([t, [ok, n]]): [string, number, number] => [t, ok / n, n]).sort((x, y) => x[1] - y[1]);
 }
