@@ -1,5 +1,6 @@
-// The finiteness check every input goes through (features, audio samples), fast enough for batches: a batch of 64
-// kws clips is 250,880 values, and Number.isFinite per value took 0.8 ms of a 2.7 ms batch on an H200 host.
+// The finiteness check every input goes through (features, audio samples, a model file's float tensors), fast
+// enough for batches: a batch of 64 kws clips is 250,880 values, and Number.isFinite per value took 0.8 ms of a
+// 2.7 ms batch on an H200 host.
 
 /**
  * Index of the first NaN or +-Infinity in `values`, or -1 when all are finite. Reads the float32 bit patterns:

@@ -3,6 +3,7 @@
 // op counts) before returning; writeBee runs the same checks, so whatever it writes reads back equal.
 
 import { BeenetError } from '../errors';
+import { firstNonFinite } from '../finite';
 import type { ModelDescription, OpCount } from '../model/graph';
 import { countOps } from '../model/ops';
 import { modelParams, type SitedParam } from '../model/params';
@@ -86,11 +87,9 @@ export function validateBee(json: unknown, tensors: ReadonlyMap<string, Tensor>)
     let n = 1;
     for (const d of t.shape) n *= d;
     if (dtypeOf(t.data) !== t.dtype || t.data.length !== n) fail(`tensor '${name}': data does not match dtype ${t.dtype} and shape ${JSON.stringify(t.shape)}`);
-    if (t.dtype === 'F32') {
-      const d = t.data;
-      for (let i = 0; i < d.length; i++) {
-        if (!Number.isFinite(d[i])) fail(`tensor '${name}' (${p.role} of ${p.owner}): element ${i} is ${d[i]}`);
-      }
+    if (t.data instanceof Float32Array) {
+      const bad = firstNonFinite(t.data);
+      if (bad >= 0) fail(`tensor '${name}' (${p.role} of ${p.owner}): element ${bad} is ${t.data[bad]}`);
     }
     checkContent(p, t);
   }
