@@ -35,7 +35,13 @@ async function readWav(path: string): Promise<ReturnType<typeof decodeWav>> {
   }
 }
 
-async function classify(args: string[]): Promise<void> {
+/** Errors that belong to one clip (unreadable, not a WAV, empty, bad rate): reported, and the run goes on. */
+function isClipError(e: unknown): e is BeenetError {
+  return e instanceof BeenetError && (e.code === 'BAD_AUDIO' || e.code === 'BAD_INPUT');
+}
+
+/** Classifies every clip; a bad clip is reported as that clip's error. Returns how many clips failed. */
+async function classify(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -62,9 +68,20 @@ async function classify(args: string[]): Promise<void> {
   try {
     const model = await runtime.load(modelPath);
     const rows = [];
+    let failed = 0;
     for (const path of clips) {
-      const wav = await readWav(path);
-      const r = await model.classify({ audio: wav.samples, sampleRate: wav.sampleRate }, options);
+      let r;
+      try {
+        const wav = await readWav(path);
+        r = await model.classify({ audio: wav.samples, sampleRate: wav.sampleRate }, options);
+      } catch (e) {
+        if (!isClipError(e)) throw e;
+        failed++;
+        const message = e.message.startsWith(`${path}: `) ? e.message : `${path}: ${e.message}`;
+        rows.push({ clip: path, error: { code: e.code, message } });
+        console.error(`beenet: ${message} [${e.code}]`);
+        continue;
+      }
       rows.push({ clip: path, ...r, probabilities: Array.from(r.probabilities) });
       if (!values.json) {
         console.log(
@@ -81,6 +98,8 @@ async function classify(args: string[]): Promise<void> {
     } else {
       console.log(`backend: ${info.backend} (${info.reason}); WebGPU adapter: ${adapter}${info.isFallbackAdapter ? ' [software fallback]' : ''}`);
     }
+    if (failed > 0) console.error(`beenet: ${failed} of ${clips.length} clips failed`);
+    return failed;
   } finally {
     runtime.dispose();
   }
@@ -96,8 +115,8 @@ async function info(args: string[]): Promise<void> {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
-    if (command === 'classify') await classify(rest);
-    else if (command === 'info') await info(rest);
+    if (command === 'classify') return (await classify(rest)) > 0 ? 1 : 0;
+    if (command === 'info') await info(rest);
     else if (command === undefined || command === '--help' || command === '-h') console.log(USAGE);
     else fail(`unknown command '${command}'\n${USAGE}`);
     return 0;

@@ -13,12 +13,15 @@ export interface ExitOptions {
   thresholds?: readonly number[];
   /** How stages are scheduled; see README. Default 'readback'. */
   mode?: ScheduleMode;
+  /** Also return each evaluated exit's raw logits (`ExitReport.logits`). Default false. */
+  logits?: boolean;
 }
 
 export interface ResolvedPolicy {
   criterion: ExitCriterion;
   thresholds: number[];
   mode: ScheduleMode;
+  logits: boolean;
 }
 
 const MODES: readonly ScheduleMode[] = ['readback', 'gpu', 'all-exits'];
@@ -52,7 +55,10 @@ export function resolvePolicy(defaults: ExitPolicy, exits: number, options: Exit
       throw new BeenetError('BAD_INPUT', `threshold ${i} must be a finite number >= 0, got ${String(t)}`);
     }
   });
-  return { criterion, thresholds, mode };
+  if (options.logits !== undefined && typeof options.logits !== 'boolean') {
+    throw new BeenetError('BAD_INPUT', `logits must be true or false, got ${String(options.logits)}`);
+  }
+  return { criterion, thresholds, mode, logits: options.logits === true };
 }
 
 /**
@@ -61,6 +67,29 @@ export function resolvePolicy(defaults: ExitPolicy, exits: number, options: Exit
  */
 export function effectiveThreshold(criterion: ExitCriterion, t: number): number {
   return criterion === 'entropy' && t >= 1 ? 2 : t;
+}
+
+/**
+ * The f32 threshold a device compares f32 records against so that its decisions equal the host's comparison of
+ * the same records with the caller's (f64) threshold, for both criteria: the smallest f32 >= t. For an f32
+ * record x and a t between two f32 values, x < t iff x < ceil32(t) and x >= t iff x >= ceil32(t); plain f32
+ * rounding (to nearest) may round t down onto a record and flip that clip's decision.
+ */
+export function deviceThreshold(criterion: ExitCriterion, t: number): number {
+  return f32Ceil(effectiveThreshold(criterion, t));
+}
+
+/** The smallest f32 value >= v (v finite). */
+export function f32Ceil(v: number): number {
+  const f = Math.fround(v);
+  if (f >= v) return f;
+  const bits = new Float32Array([f]);
+  const u = new Uint32Array(bits.buffer);
+  // One ulp towards +infinity: the bit pattern grows for positives and shrinks for negatives (-0 -> smallest +).
+  if (f > 0) u[0]++;
+  else if (f < 0) u[0]--;
+  else u[0] = 1;
+  return bits[0];
 }
 
 /** Does a clip with this exit record leave at this exit? The last exit always accepts. */

@@ -17,7 +17,7 @@ import type { MapShape } from '../layout/geometry';
 import type { OutputTransform } from '../layout/transform';
 import type { ExitCriterion, ValueName } from '../model/graph';
 import type { ValueInfo } from '../model/shapes';
-import { effectiveThreshold } from './exit-policy';
+import { deviceThreshold } from './exit-policy';
 import { checkBatch, type ExecutorStats, type GatedResult, type StageExecutor } from './executor';
 import type { ModelPlan, PlannedLayer, TransformSpec } from './plan';
 
@@ -209,7 +209,7 @@ export class GpuExecutor implements StageExecutor {
       // and kernels return at once for END entries (see shaders/exit_gate.wgsl for why not indirect dispatch).
       this.pool.write(this.activeLists[0], 0, Uint32Array.from({ length: n }, (_, i) => i));
       this.stages.forEach((s, k) => {
-        this.pool.write(s.gate.uniform, EXIT_GATE_POLICY_OFFSET, Uint32Array.of(criterion === 'entropy' ? 0 : 1, f32Bits(effectiveThreshold(criterion, thresholds[k]))));
+        this.pool.write(s.gate.uniform, EXIT_GATE_POLICY_OFFSET, Uint32Array.of(criterion === 'entropy' ? 0 : 1, f32Bits(deviceThreshold(criterion, thresholds[k]))));
         this.pool.write(s.gate.uniform, EXIT_GATE_SLOTS_OFFSET, Uint32Array.of(n));
       });
       const encoder = device.createCommandEncoder({ label: 'gated run' });

@@ -6,7 +6,7 @@ import { firstNonFinite } from '../finite';
 import type { BeeModel } from '../format/bee';
 import type { ModelDescription } from '../model/graph';
 import type { BackendKind, ExecutorStats, StageExecutor } from './executor';
-import { resolvePolicy, type ExitOptions, type ScheduleMode } from './exit-policy';
+import { resolvePolicy, type ExitOptions, type ResolvedPolicy, type ScheduleMode } from './exit-policy';
 import type { ModelPlan } from './plan';
 import { runSchedule } from './scheduler';
 
@@ -19,6 +19,8 @@ export interface ExitReport {
   classIndex: number;
   entropy: number;
   maxProb: number;
+  /** This exit's raw logits (before softmax), only when the call asked for them (`logits: true`). */
+  logits?: Float32Array;
 }
 
 export interface ClassifyResult {
@@ -221,7 +223,7 @@ export class BeenetModel {
       const inferenceMs = now() - t0;
       this.counters.calls++;
       this.counters.clips += count;
-      outcomes.forEach((o, i) => results.push(this.result(o.exit, o.records, policy.mode, featuresMs[start + i], inferenceMs)));
+      outcomes.forEach((o, i) => results.push(this.result(o.exit, o.records, policy, featuresMs[start + i], inferenceMs)));
     }
     return results;
   }
@@ -241,7 +243,7 @@ export class BeenetModel {
   private result(
     exit: number,
     records: (Float32Array | null)[],
-    mode: ScheduleMode,
+    policy: ResolvedPolicy,
     featuresMs: number,
     inferenceMs: number,
   ): ClassifyResult {
@@ -250,7 +252,9 @@ export class BeenetModel {
     records.forEach((r, k) => {
       if (!r) return;
       const classIndex = r[classes + 2];
-      exits.push({ exit: k, label: this.labels[classIndex], classIndex, entropy: r[classes], maxProb: r[classes + 1] });
+      const report: ExitReport = { exit: k, label: this.labels[classIndex], classIndex, entropy: r[classes], maxProb: r[classes + 1] };
+      if (policy.logits) report.logits = r.slice(0, classes);
+      exits.push(report);
     });
     const record = records[exit]!;
     const summary = summarizeLogits(record.subarray(0, classes));
@@ -268,7 +272,7 @@ export class BeenetModel {
       binaryOpsFraction: total.binaryOps > 0 ? used.binaryOps / total.binaryOps : 1,
       floatOpsFraction: total.floatOps > 0 ? used.floatOps / total.floatOps : 1,
       exits,
-      mode,
+      mode: policy.mode,
       backend: this.live().kind,
       timings: { featuresMs, inferenceMs },
     };

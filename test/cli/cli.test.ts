@@ -40,7 +40,21 @@ describe('beenet CLI', () => {
     expect(await main(['frobnicate'])).toBe(1);
     expect(err[0]).toMatch(/could not read model file missing\.bee.*\[MODEL_FORMAT\]/);
     expect(err[1]).toMatch(/README\.md: not a RIFF\/WAVE file \[BAD_AUDIO\]/);
-    expect(err[2]).toMatch(/--threshold must be a number/);
-    expect(err[3]).toMatch(/unknown command 'frobnicate'/);
+    expect(err[2]).toMatch(/1 of 1 clips failed/);
+    expect(err[3]).toMatch(/--threshold must be a number/);
+    expect(err[4]).toMatch(/unknown command 'frobnicate'/);
+  });
+
+  it('a bad clip is that clip\'s error: the others are still classified, and the exit status says so', async () => {
+    const { out, err } = capture();
+    const code = await main(['classify', 'models/kws-reactnet.bee', 'models/clips/kws/yes.wav', 'README.md', 'no-such.wav', 'models/clips/kws/stop.wav', '--backend', 'cpu', '--json']);
+    expect(code).toBe(1);
+    const report = JSON.parse(out.join('\n')) as { results: { clip: string; label?: string; error?: { code: string; message: string } }[] };
+    expect(report.results.map((r) => r.clip)).toEqual(['models/clips/kws/yes.wav', 'README.md', 'no-such.wav', 'models/clips/kws/stop.wav']);
+    expect(report.results[0].label).toBeTypeOf('string');
+    expect(report.results[3].label).toBeTypeOf('string');
+    expect(report.results[1].error?.code).toBe('BAD_AUDIO');
+    expect(report.results[2].error?.message).toMatch(/no-such\.wav/);
+    expect(err.at(-1)).toMatch(/2 of 4 clips failed/);
   });
 });
