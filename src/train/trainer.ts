@@ -47,6 +47,11 @@ export interface TrainOptions {
   maxSteps: number;
   /** Checkpoint file (JSON) written after every epoch; '' = none. */
   checkpoint: string;
+  /**
+   * Stop after this many epochs (0: run all `epochs`) without changing the schedule, which `epochs` sets: a long
+   * run can be cut into sessions and resumed, bit for bit the same as one run.
+   */
+  untilEpoch: number;
   /** Checkpoint to resume from; '' = start fresh. */
   resume: string;
   log: (line: string) => void;
@@ -75,6 +80,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   threads: 0,
   maxSteps: 0,
   checkpoint: '',
+  untilEpoch: 0,
   resume: '',
   log: () => {},
   progress: null,
@@ -216,6 +222,24 @@ const unb64 = (s: string): Float32Array => {
 const toRecord = (m: Map<string, Float32Array>): Record<string, string> => Object.fromEntries([...m].map(([k, v]) => [k, b64(v)]));
 const fromRecord = (r: Record<string, string>): Map<string, Float32Array> => new Map(Object.entries(r).map(([k, v]) => [k, unb64(v)]));
 
+/**
+ * A variable's parameter name without the network's instance prefix (`<id>/stem.w` -> `stem.w`): Adam's state is
+ * saved under it, so a checkpoint restores into any BeeNet of the same layout, in this process or another.
+ */
+function paramKey(variableName: string): string {
+  return variableName.slice(variableName.indexOf('/') + 1);
+}
+
+function restoreAdam(into: Map<string, tf.Variable>, savedByName: Map<string, Float32Array>, what: string): void {
+  // Older checkpoints kept the instance prefix in their keys.
+  const saved = new Map([...savedByName].map(([k, d]) => [paramKey(k), d]));
+  for (const [name, variable] of into) {
+    const d = saved.get(paramKey(name));
+    if (!d || d.length !== variable.size) throw new Error(`checkpoint ${what} lacks '${paramKey(name)}' or its size differs`);
+    variable.assign(tf.tensor(d, variable.shape));
+  }
+}
+
 export async function train(data: TrainData, cfg: NetConfig, options: Partial<TrainOptions> = {}): Promise<TrainResult> {
   const o: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, ...options };
   if (!Number.isInteger(o.shards) || o.shards < 1) throw new Error(`shards must be a positive integer, got ${o.shards}`);
@@ -240,8 +264,8 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   if (o.resume) {
     const ck = JSON.parse(readFileSync(o.resume, 'utf8')) as Checkpoint;
     net.restore(fromRecord(ck.values));
-    for (const [k, d] of fromRecord(ck.adamM)) m.get(k)?.assign(tf.tensor(d, m.get(k)!.shape));
-    for (const [k, d] of fromRecord(ck.adamV)) vv.get(k)?.assign(tf.tensor(d, vv.get(k)!.shape));
+    restoreAdam(m, fromRecord(ck.adamM), 'adamM');
+    restoreAdam(vv, fromRecord(ck.adamV), 'adamV');
     best = fromRecord(ck.best);
     ({ step, bestScore, bestEpoch, history } = ck);
     startEpoch = ck.epoch + 1;
@@ -261,7 +285,8 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   let lastLoss = NaN;
   let lastValidation: number[] | null = history.length ? history[history.length - 1].validationAccuracy : null;
   try {
-    for (let epoch = startEpoch; epoch < o.epochs && (!o.maxSteps || step < o.maxSteps); epoch++) {
+    const lastEpoch = o.untilEpoch > 0 ? Math.min(o.untilEpoch, o.epochs) : o.epochs;
+    for (let epoch = startEpoch; epoch < lastEpoch && (!o.maxSteps || step < o.maxSteps); epoch++) {
       const te = performance.now();
       const order = Int32Array.from({ length: data.train.count }, (_, i) => i);
       rng.shuffle(order);
@@ -313,7 +338,7 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
       );
       if (o.checkpoint) {
         const snap = (mm: Map<string, tf.Variable>): Map<string, Float32Array> =>
-          new Map([...mm].map(([k, t]) => [k, (t.dataSync() as Float32Array).slice()]));
+          new Map([...mm].map(([k, t]) => [paramKey(k), (t.dataSync() as Float32Array).slice()]));
         const ck: Checkpoint = {
           epoch,
           step,
