@@ -41,8 +41,9 @@ export async function nodeGpu(dawnFlags: readonly string[] = []): Promise<GPU> {
   } catch (cause) {
     throw new BeenetError(
       'NO_WEBGPU',
-      "WebGPU for Node is unavailable: the 'webgpu' package (Dawn) failed to load. Install it with `npm install webgpu` " +
-        '(Linux needs libvulkan1 and a Vulkan driver, e.g. SwiftShader from the chromium package).',
+      "WebGPU for Node is unavailable: the optional peer dependency 'webgpu' (Dawn) is not installed or failed to load. " +
+        'Install it with `npm install webgpu` (Linux needs libvulkan1 and a Vulkan driver, e.g. SwiftShader from the chromium ' +
+        "package); backend 'wasm' and 'cpu' work without it.",
       { cause },
     );
   }
