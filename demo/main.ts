@@ -292,7 +292,7 @@ function renderModelFacts(model: BeenetModel, entry: ModelEntry): void {
     ['Blocks / exits', `${d.graph.blocks.length} / ${d.graph.exits.length}`],
     ['Work per clip (full)', `${bigNumber(total.binaryOps)} binary ops + ${bigNumber(total.floatOps)} float ops`],
     ['Parameters', `${bigNumber(params)} (${(state.modelBytes / 1024).toFixed(0)} KiB file)`],
-    ['Input', `${d.frontend.clipSamples / d.frontend.sampleRate} s at ${d.frontend.sampleRate / 1000} kHz → ${d.graph.inputShape[0]}×${d.graph.inputShape[1]} log-mel`],
+    ['Input', `${d.frontend.clipSamples / d.frontend.sampleRate} s at ${d.frontend.sampleRate / 1000} kHz → ${d.graph.inputShape[0]}×${d.graph.inputShape[1]} ${d.frontend.kind === 'microfrontend' ? 'microfrontend' : 'log-mel'}`],
     ['Load + compile', ms(state.compileMs)],
   ];
   for (const [k, v] of facts) $.modelFacts.append(h('dt', { text: k }), h('dd', { text: v }));

@@ -1,11 +1,12 @@
-// The one audio front end, shared by training (src/data) and inference: resample -> fit to clip -> log-mel ->
-// optional per-band normalisation.
+// The one audio front end, shared by training (src/data) and inference: resample -> fit to clip -> features
+// (log-mel, or the TFLM-style microfrontend when the config's kind says so) -> optional per-band normalisation.
 
 import { BeenetError } from '../errors';
 import { firstNonFinite } from '../finite';
 import type { FrontendConfig } from '../model/graph';
 import { clipStart, fitClip } from './clip';
 import { LogMel, normalizeBands, type LogMelConfig } from './logmel';
+import { DEFAULT_MICROFRONTEND_PARAMS, Microfrontend, type MicrofrontendConfig } from './microfrontend';
 import { getResampler } from './resample';
 
 /** The paper's seed front end: 1 s at 16 kHz, 25 ms Hann / 10 ms hop, FFT 512, 40 mel bands 60-7800 Hz. */
@@ -19,6 +20,25 @@ export const DEFAULT_FRONTEND: Readonly<FrontendConfig> = Object.freeze({
   fMinHz: 60,
   fMaxHz: 7800,
   logOffset: 1e-6,
+  normalization: null,
+});
+
+/**
+ * The microfrontend as measured against the Speech Commands spectrogram images: 30 ms Hann / 10 ms hop, FFT 512,
+ * 40 mel channels 0-4000 Hz, log amplitude (no noise reduction, no PCAN), in 0..255 pixel units (docs/frontend.md).
+ */
+export const MICROFRONTEND_16K: Readonly<FrontendConfig> = Object.freeze({
+  kind: 'microfrontend',
+  sampleRate: 16000,
+  clipSamples: 16000,
+  windowSamples: 480,
+  hopSamples: 160,
+  fftSize: 512,
+  melBands: 40,
+  fMinHz: 0,
+  fMaxHz: 4000,
+  logOffset: 1e-6,
+  microfrontend: DEFAULT_MICROFRONTEND_PARAMS,
   normalization: null,
 });
 
@@ -53,9 +73,39 @@ export function getLogMel(cfg: LogMelConfig): LogMel {
   return lm;
 }
 
+const microfrontends = new Map<string, Microfrontend>();
+
+/** The microfrontend part of a config; throws BAD_INPUT when the config is not a complete microfrontend one. */
+function microfrontendConfig(cfg: FrontendConfig): MicrofrontendConfig {
+  if (!cfg.microfrontend) throw new BeenetError('BAD_INPUT', "invalid front end config: kind 'microfrontend' needs microfrontend params");
+  const { sampleRate, windowSamples, hopSamples, fftSize, melBands, fMinHz, fMaxHz } = cfg;
+  return { sampleRate, windowSamples, hopSamples, fftSize, melBands, fMinHz, fMaxHz, microfrontend: cfg.microfrontend };
+}
+
+/** The (cached) microfrontend for a config of kind 'microfrontend'. Its state lives per call, not in the cache. */
+export function getMicrofrontend(cfg: FrontendConfig): Microfrontend {
+  const mc = microfrontendConfig(cfg);
+  const key = JSON.stringify(mc);
+  let mf = microfrontends.get(key);
+  if (!mf) {
+    mf = new Microfrontend(mc);
+    if (microfrontends.size >= 8) microfrontends.clear();
+    microfrontends.set(key, mf);
+  }
+  return mf;
+}
+
+/** The feature transform a config names: frames() and compute() are all the callers here need. */
+function getTransform(cfg: FrontendConfig): LogMel | Microfrontend {
+  const kind = cfg.kind ?? 'logmel';
+  if (kind === 'microfrontend') return getMicrofrontend(cfg);
+  if (kind !== 'logmel') throw new BeenetError('BAD_INPUT', `invalid front end config: unknown kind '${String(kind)}'`);
+  return getLogMel(cfg);
+}
+
 /** Feature shape [frames, melBands] for a config (the model input is [frames, melBands, 1]). */
 export function featureShape(cfg: FrontendConfig): [number, number] {
-  return [getLogMel(cfg).frames(cfg.clipSamples), cfg.melBands];
+  return [getTransform(cfg).frames(cfg.clipSamples), cfg.melBands];
 }
 
 /** Throws BAD_INPUT unless `sampleRate` is an integer in [1000, 384000]. */
@@ -101,7 +151,7 @@ export function audioToClip(
 }
 
 /**
- * Log-mel features [frames, melBands] (time-major; the model input is [frames, melBands, 1] NHWC) for mono audio
+ * Features [frames, melBands] (log-mel or microfrontend, per the config's kind) (time-major; the model input is [frames, melBands, 1] NHWC) for mono audio
  * at any rate. Applies `norm` when given; a config that asks for normalisation requires it.
  */
 export function audioToFeatures(
@@ -111,7 +161,7 @@ export function audioToFeatures(
   norm?: BandNormalization,
   options: FeatureOptions = {},
 ): Float32Array {
-  const lm = getLogMel(cfg);
+  const transform = getTransform(cfg);
   if (cfg.normalization && !norm) {
     throw new BeenetError('BAD_INPUT', 'the front end config asks for normalisation, but no mean/std were given');
   }
@@ -121,6 +171,6 @@ export function audioToFeatures(
       `normalisation needs ${cfg.melBands} values per band, got mean ${norm.mean.length}, std ${norm.std.length}`,
     );
   }
-  const features = lm.compute(audioToClip(samples, sampleRate, cfg, options));
+  const features = transform.compute(audioToClip(samples, sampleRate, cfg, options));
   return norm ? normalizeBands(features, norm.mean, norm.std) : features;
 }

@@ -5,13 +5,21 @@ function millions(n: number): string {
   return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : String(n);
 }
 
+function frontendKind(d: ModelDescription): string {
+  const f = d.frontend;
+  const m = f.microfrontend;
+  if (f.kind !== 'microfrontend' || !m) return `log(mel + ${f.logOffset})`;
+  const stages = [m.noiseReductionEnabled ? 'noise reduction' : '', m.pcanEnabled ? 'PCAN' : ''].filter((s) => s).join(' + ');
+  return `microfrontend${stages ? ` (${stages})` : ''}, log x${2 ** m.logScaleShift}, pixels = ${m.outputScale} * log + ${m.outputOffset}`;
+}
+
 export function describeModel(d: ModelDescription): string {
   const f = d.frontend;
   const lines = [
     `${d.name}: task ${d.task}, architecture ${d.architecture}`,
     `labels (${d.labels.length}): ${d.labels.join(', ')}`,
     `front end: ${f.sampleRate} Hz, ${f.clipSamples} samples, window ${f.windowSamples} / hop ${f.hopSamples}, FFT ${f.fftSize}, ` +
-      `${f.melBands} mel bands ${f.fMinHz}-${f.fMaxHz} Hz, log(mel + ${f.logOffset})${f.normalization ? ', normalised' : ''}`,
+      `${f.melBands} mel bands ${f.fMinHz}-${f.fMaxHz} Hz, ${frontendKind(d)}${f.normalization ? ', normalised' : ''}`,
     `input: ${d.graph.inputShape.join(' x ')}; stem ${d.graph.stem.length} layers; ${d.graph.blocks.length} blocks; ${d.graph.exits.length} exits`,
   ];
   let binary = 0;

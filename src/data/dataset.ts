@@ -48,7 +48,8 @@ export function frontendHash(cfg: FrontendConfig): string {
     cfg.fMaxHz,
     cfg.logOffset,
   ];
-  return createHash('sha256').update(`logmel-v1:${keys.join(',')}`).digest('hex').slice(0, 12);
+  const tag = cfg.kind === 'microfrontend' ? `microfrontend-v1:${JSON.stringify(cfg.microfrontend)}:` : 'logmel-v1:';
+  return createHash('sha256').update(`${tag}${keys.join(',')}`).digest('hex').slice(0, 12);
 }
 
 function resolveBase(manifest: Manifest, manifestDir: string): string {

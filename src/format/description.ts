@@ -4,8 +4,8 @@
 
 import { BeenetError } from '../errors';
 import type {
-  Activation, AffineTransform, Block, Exit, ExitPolicy, FrontendConfig, Layer, ModelDescription, ModelGraph,
-  OpCount, Padding, ThresholdTransform,
+  Activation, AffineTransform, Block, Exit, ExitPolicy, FrontendConfig, Layer, MicrofrontendParams, ModelDescription,
+  ModelGraph, OpCount, Padding, ThresholdTransform,
 } from '../model/graph';
 import { MAX_CHANNELS, MAX_WINDOW } from '../model/shapes';
 
@@ -92,9 +92,18 @@ function pair(v: unknown, path: string): [number, number] {
 
 function parseFrontend(v: unknown, path: string): FrontendConfig {
   const o = obj(v, path, [
-    'sampleRate', 'clipSamples', 'windowSamples', 'hopSamples', 'fftSize', 'melBands', 'fMinHz', 'fMaxHz',
-    'logOffset', 'normalization',
+    'kind', 'sampleRate', 'clipSamples', 'windowSamples', 'hopSamples', 'fftSize', 'melBands', 'fMinHz', 'fMaxHz',
+    'logOffset', 'microfrontend', 'normalization',
   ]);
+  // No kind is the original log-mel front end; files without the field keep parsing (and writing) unchanged.
+  const kind = Object.hasOwn(o, 'kind') ? oneOf(field(o, 'kind'), `${path}.kind`, ['logmel', 'microfrontend'] as const) : undefined;
+  let microfrontend: MicrofrontendParams | undefined;
+  if (kind === 'microfrontend') {
+    if (!Object.hasOwn(o, 'microfrontend')) fail(`${path}.microfrontend: required when kind is 'microfrontend'`);
+    microfrontend = parseMicrofrontend(field(o, 'microfrontend'), `${path}.microfrontend`);
+  } else if (Object.hasOwn(o, 'microfrontend')) {
+    fail(`${path}.microfrontend: only allowed when kind is 'microfrontend'`);
+  }
   const sampleRate = int(field(o, 'sampleRate'), `${path}.sampleRate`, 1, 1_000_000);
   const clipSamples = int(field(o, 'clipSamples'), `${path}.clipSamples`, 1, 1 << 28);
   const fftSize = int(field(o, 'fftSize'), `${path}.fftSize`, 2, 1 << 20);
@@ -119,7 +128,48 @@ function parseFrontend(v: unknown, path: string): FrontendConfig {
       std: name(field(no, 'std'), `${path}.normalization.std`),
     };
   }
-  return { sampleRate, clipSamples, windowSamples, hopSamples, fftSize, melBands, fMinHz, fMaxHz, logOffset, normalization };
+  const base = { sampleRate, clipSamples, windowSamples, hopSamples, fftSize, melBands, fMinHz, fMaxHz, logOffset };
+  if (kind === undefined) return { ...base, normalization };
+  return microfrontend ? { kind, ...base, microfrontend, normalization } : { kind, ...base, normalization };
+}
+
+function bool(v: unknown, path: string): boolean {
+  if (typeof v !== 'boolean') fail(`${path}: expected true or false, got ${show(v)}`);
+  return v;
+}
+
+function parseMicrofrontend(v: unknown, path: string): MicrofrontendParams {
+  const o = obj(v, path, [
+    'inputScale', 'noiseReductionEnabled', 'smoothingBits', 'evenSmoothing', 'oddSmoothing', 'minSignalRemaining',
+    'pcanEnabled', 'pcanStrength', 'pcanOffset', 'pcanGainBits', 'logScaleShift', 'outputScale', 'outputOffset',
+  ]);
+  const unit = (key: string): number => {
+    const x = num(field(o, key), `${path}.${key}`);
+    if (!(x >= 0 && x <= 1)) fail(`${path}.${key}: must be in [0, 1], got ${x}`);
+    return x;
+  };
+  const positive = (key: string): number => {
+    const x = num(field(o, key), `${path}.${key}`);
+    if (!(x > 0)) fail(`${path}.${key}: must be > 0, got ${x}`);
+    return x;
+  };
+  const pcanStrength = num(field(o, 'pcanStrength'), `${path}.pcanStrength`);
+  if (pcanStrength < 0) fail(`${path}.pcanStrength: must be >= 0, got ${pcanStrength}`);
+  return {
+    inputScale: positive('inputScale'),
+    noiseReductionEnabled: bool(field(o, 'noiseReductionEnabled'), `${path}.noiseReductionEnabled`),
+    smoothingBits: int(field(o, 'smoothingBits'), `${path}.smoothingBits`, 0, 16),
+    evenSmoothing: unit('evenSmoothing'),
+    oddSmoothing: unit('oddSmoothing'),
+    minSignalRemaining: unit('minSignalRemaining'),
+    pcanEnabled: bool(field(o, 'pcanEnabled'), `${path}.pcanEnabled`),
+    pcanStrength,
+    pcanOffset: positive('pcanOffset'),
+    pcanGainBits: int(field(o, 'pcanGainBits'), `${path}.pcanGainBits`, 1, 30),
+    logScaleShift: int(field(o, 'logScaleShift'), `${path}.logScaleShift`, 0, 16),
+    outputScale: num(field(o, 'outputScale'), `${path}.outputScale`),
+    outputOffset: num(field(o, 'outputOffset'), `${path}.outputOffset`),
+  };
 }
 
 function parseActivation(v: unknown, path: string): Activation {

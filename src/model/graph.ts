@@ -13,8 +13,42 @@ export type ValueName = string;
 
 export type Padding = 'same' | 'valid';
 
+/** Which feature pipeline a front end runs (absent: 'logmel'). */
+export type FrontendKind = 'logmel' | 'microfrontend';
+
+/** Parameters of the TFLM-style microfrontend (src/audio/microfrontend.ts, docs/frontend.md). */
+export interface MicrofrontendParams {
+  /** Float samples in [-1, 1] are multiplied by this and rounded to int16 (32768: the int16 the audio came from). */
+  inputScale: number;
+  /** Per-channel noise reduction (spectral subtraction of a slow noise estimate) on or off. */
+  noiseReductionEnabled: boolean;
+  /** Noise-estimate fixed-point fraction bits. */
+  smoothingBits: number;
+  /** Noise-estimate update rate for even channels (0..1). */
+  evenSmoothing: number;
+  /** Noise-estimate update rate for odd channels (0..1). */
+  oddSmoothing: number;
+  /** Fraction of the signal always kept after noise subtraction (0..1). */
+  minSignalRemaining: number;
+  /** Per-channel energy normalisation (PCAN) on or off. */
+  pcanEnabled: boolean;
+  /** PCAN exponent (0 disables, 1 full normalisation). */
+  pcanStrength: number;
+  /** PCAN offset added to the noise estimate in the gain's denominator. */
+  pcanOffset: number;
+  /** Fraction bits of the PCAN gain. */
+  pcanGainBits: number;
+  /** The log output is ln(x) * 2^logScaleShift, as uint16. */
+  logScaleShift: number;
+  /** Feature = outputScale * uint16 output + outputOffset, clamped to [0, 255] (8-bit pixel units). */
+  outputScale: number;
+  outputOffset: number;
+}
+
 /** Audio front end parameters: the features a model was trained on. */
 export interface FrontendConfig {
+  /** Feature pipeline; absent means 'logmel' (files written before microfrontend support have no kind). */
+  kind?: FrontendKind;
   /** Samples per second the model expects (audio at other rates is resampled). */
   sampleRate: number;
   /** Samples in one clip (16000 = 1 s at 16 kHz). */
@@ -29,8 +63,10 @@ export interface FrontendConfig {
   melBands: number;
   fMinHz: number;
   fMaxHz: number;
-  /** Features are log(mel + logOffset). */
+  /** Log-mel features are log(mel + logOffset) (required for every kind; the microfrontend ignores it). */
   logOffset: number;
+  /** Required when kind is 'microfrontend' (and only then). */
+  microfrontend?: MicrofrontendParams;
   /** Optional per-band normalisation (x - mean) / std, tensors of shape [melBands]. */
   normalization: { mean: TensorName; std: TensorName } | null;
 }

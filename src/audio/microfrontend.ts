@@ -1,0 +1,356 @@
+// The TensorFlow Lite Micro "microfrontend" feature pipeline (as in the micro_speech example and Silicon Labs MLTK),
+// re-implemented from its published description with the same integer arithmetic:
+//   int16 audio -> Hann window (Q12) -> block-normalised FFT -> power -> mel filterbank (Q12 weights) -> sqrt
+//   -> per-channel noise reduction -> PCAN gain control -> fixed-point log -> uint16
+// then an affine map into 8-bit pixel units (clamped to [0, 255]). The FFT itself is computed in floating point and
+// rounded to int16 the way the fixed-point FFT scales it (by 1 / fftSize); everything after it is exact integer math.
+// Output is time-major [frames, melBands]. See docs/frontend.md for the parameters and how they were measured.
+
+import FFT from 'fft.js';
+import { BeenetError } from '../errors';
+import type { FrontendConfig, MicrofrontendParams } from '../model/graph';
+
+export type { MicrofrontendParams };
+
+/** The spectral settings a microfrontend needs from a front end config, plus its own parameters. */
+export type MicrofrontendConfig = Pick<
+  FrontendConfig,
+  'sampleRate' | 'windowSamples' | 'hopSamples' | 'fftSize' | 'melBands' | 'fMinHz' | 'fMaxHz'
+> & { microfrontend: MicrofrontendParams };
+
+/**
+ * Defaults measured against the Speech Commands spectrogram images (docs/frontend.md): noise reduction and PCAN
+ * are off there (their constants are TFLM's defaults, for when they are turned on), and the output map is the
+ * least-squares fit of the images' pixels to the uint16 log output.
+ */
+export const DEFAULT_MICROFRONTEND_PARAMS: Readonly<MicrofrontendParams> = Object.freeze({
+  inputScale: 32768,
+  noiseReductionEnabled: false,
+  smoothingBits: 10,
+  evenSmoothing: 0.025,
+  oddSmoothing: 0.06,
+  minSignalRemaining: 0.05,
+  pcanEnabled: false,
+  pcanStrength: 0.95,
+  pcanOffset: 80,
+  pcanGainBits: 21,
+  logScaleShift: 6,
+  outputScale: 0.2808,
+  outputOffset: -44.85,
+});
+
+/** Upper end of the pixel range the output is clamped to. */
+export const MICROFRONTEND_MAX = 255;
+
+const WINDOW_BITS = 12;
+const FILTERBANK_BITS = 12;
+const NOISE_BITS = 14;
+const PCAN_SNR_BITS = 12;
+const PCAN_OUTPUT_BITS = 6;
+const WDF_BITS = 32;
+const UINT16_MAX = 0xffff;
+
+function badCfg(msg: string): BeenetError {
+  return new BeenetError('BAD_INPUT', `invalid microfrontend config: ${msg}`);
+}
+
+/** Position of the highest set bit, 1-based (0 for 0), as TFLM's MostSignificantBit32. */
+function msb(x: number): number {
+  return x === 0 ? 0 : 32 - Math.clz32(x);
+}
+
+/** TFLM's mel scale (HTK). */
+function freqToMel(hz: number): number {
+  return Math.fround(1127 * Math.log1p(hz / 700));
+}
+
+/** round(sqrt(x)) for an exact integer x < 2^53, as the fixed-point square root with its rounding step. */
+function roundSqrt(x: number): number {
+  let r = Math.floor(Math.sqrt(x));
+  while (r * r > x) r--;
+  while ((r + 1) * (r + 1) <= x) r++;
+  return x - r * r > r ? r + 1 : r;
+}
+
+/** Throws BAD_INPUT naming the first invalid field. */
+export function checkMicrofrontendParams(p: MicrofrontendParams): void {
+  const fin = (name: keyof MicrofrontendParams, ok: boolean, want: string) => {
+    if (!ok) throw badCfg(`${name} must be ${want}, got ${String(p[name])}`);
+  };
+  const unit = (v: number) => Number.isFinite(v) && v >= 0 && v <= 1;
+  fin('inputScale', Number.isFinite(p.inputScale) && p.inputScale > 0, 'a positive number');
+  fin('noiseReductionEnabled', typeof p.noiseReductionEnabled === 'boolean', 'a boolean');
+  fin('smoothingBits', Number.isInteger(p.smoothingBits) && p.smoothingBits >= 0 && p.smoothingBits <= 16, 'an integer in [0, 16]');
+  fin('evenSmoothing', unit(p.evenSmoothing), 'in [0, 1]');
+  fin('oddSmoothing', unit(p.oddSmoothing), 'in [0, 1]');
+  fin('minSignalRemaining', unit(p.minSignalRemaining), 'in [0, 1]');
+  fin('pcanEnabled', typeof p.pcanEnabled === 'boolean', 'a boolean');
+  fin('pcanStrength', Number.isFinite(p.pcanStrength) && p.pcanStrength >= 0, 'a number >= 0');
+  fin('pcanOffset', Number.isFinite(p.pcanOffset) && p.pcanOffset > 0, 'a positive number');
+  fin('pcanGainBits', Number.isInteger(p.pcanGainBits) && p.pcanGainBits >= 1 && p.pcanGainBits <= 30, 'an integer in [1, 30]');
+  fin('logScaleShift', Number.isInteger(p.logScaleShift) && p.logScaleShift >= 0 && p.logScaleShift <= 16, 'an integer in [0, 16]');
+  fin('outputScale', Number.isFinite(p.outputScale), 'a finite number');
+  fin('outputOffset', Number.isFinite(p.outputOffset), 'a finite number');
+}
+
+function checkConfig(c: MicrofrontendConfig): void {
+  for (const name of ['sampleRate', 'windowSamples', 'hopSamples', 'fftSize', 'melBands'] as const) {
+    if (!Number.isInteger(c[name]) || c[name] < 1) throw badCfg(`${name} must be a positive integer, got ${c[name]}`);
+  }
+  if (c.fftSize < 2 || (c.fftSize & (c.fftSize - 1)) !== 0) throw badCfg(`fftSize ${c.fftSize} is not a power of two`);
+  if (c.fftSize < c.windowSamples) throw badCfg(`fftSize ${c.fftSize} < windowSamples ${c.windowSamples}`);
+  if (!(c.fMinHz >= 0 && c.fMinHz < c.fMaxHz && c.fMaxHz <= c.sampleRate / 2)) {
+    throw badCfg(`need 0 <= fMinHz < fMaxHz <= sampleRate / 2, got ${c.fMinHz}..${c.fMaxHz} at ${c.sampleRate} Hz`);
+  }
+  checkMicrofrontendParams(c.microfrontend);
+}
+
+/**
+ * Per-stream state: the noise estimate that noise reduction and PCAN carry from frame to frame. A fresh state per
+ * clip gives clip-at-a-time features; keeping one across frames gives streaming features.
+ */
+export class MicrofrontendState {
+  /** Per-channel noise estimate, in signal units << smoothingBits. */
+  readonly estimate: Float64Array;
+
+  constructor(channels: number) {
+    this.estimate = new Float64Array(channels);
+  }
+
+  reset(): void {
+    this.estimate.fill(0);
+  }
+}
+
+/** Precomputed tables for one microfrontend configuration. Not re-entrant (shares scratch buffers). */
+export class Microfrontend {
+  readonly config: Readonly<MicrofrontendConfig>;
+  /** Q12 window coefficients (TFLM's Hann: sampled at half-sample offsets). */
+  readonly window: Int32Array;
+  private readonly fft: FFT;
+  private readonly fftIn: Float64Array;
+  private readonly spec: number[];
+  private readonly energy: Float64Array;
+  /** Filterbank: first FFT bin and bin count per accumulator (melBands + 1 of them), Q12 weights per bin. */
+  private readonly chanStart: Int32Array;
+  private readonly chanWidth: Int32Array;
+  private readonly weights: Int32Array;
+  private readonly unweights: Int32Array;
+  private readonly binStart: number;
+  private readonly binEnd: number;
+  private readonly work: Float64Array;
+  private readonly signal: Float64Array;
+  private readonly gainLut: Int32Array;
+  private readonly snrShift: number;
+  private readonly correctionBits: number;
+  private readonly evenQ: number;
+  private readonly oddQ: number;
+  private readonly minQ: number;
+
+  constructor(config: MicrofrontendConfig) {
+    checkConfig(config);
+    this.config = Object.freeze({ ...config, microfrontend: Object.freeze({ ...config.microfrontend }) });
+    const { windowSamples: n, fftSize, melBands, sampleRate, fMinHz, fMaxHz } = config;
+    const p = config.microfrontend;
+
+    this.window = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n);
+      this.window[i] = Math.floor(v * (1 << WINDOW_BITS) + 0.5);
+    }
+    this.fft = new FFT(fftSize);
+    this.fftIn = new Float64Array(fftSize);
+    this.spec = this.fft.createComplexArray();
+
+    // Filterbank: melBands + 1 accumulators between melBands + 1 centres; each bin adds `weight` to the accumulator
+    // whose range it falls in and `1 - weight` to the next, so output channel k is a triangle around centre k.
+    const spectrum = fftSize / 2 + 1;
+    const hzPerBin = (0.5 * sampleRate) / (spectrum - 1);
+    const melLo = freqToMel(fMinHz);
+    const melHi = freqToMel(fMaxHz);
+    const spacing = Math.fround((melHi - melLo) / (melBands + 1));
+    const centres = new Float64Array(melBands + 1);
+    for (let i = 0; i <= melBands; i++) centres[i] = Math.fround(melLo + spacing * (i + 1));
+    this.binStart = Math.trunc(1.5 + fMinHz / hzPerBin); // always skips DC
+    this.chanStart = new Int32Array(melBands + 1);
+    this.chanWidth = new Int32Array(melBands + 1);
+    const ws: number[] = [];
+    const uws: number[] = [];
+    let bin = this.binStart;
+    for (let c = 0; c <= melBands; c++) {
+      this.chanStart[c] = bin;
+      const lower = c === 0 ? melLo : centres[c - 1];
+      while (bin < spectrum && freqToMel(bin * hzPerBin) <= centres[c]) {
+        const w = Math.fround((centres[c] - freqToMel(bin * hzPerBin)) / (centres[c] - lower));
+        ws.push(Math.floor(w * (1 << FILTERBANK_BITS) + 0.5));
+        uws.push(Math.floor((1 - w) * (1 << FILTERBANK_BITS) + 0.5));
+        bin++;
+      }
+      this.chanWidth[c] = bin - this.chanStart[c];
+    }
+    this.binEnd = bin;
+    this.weights = Int32Array.from(ws);
+    this.unweights = Int32Array.from(uws);
+    this.energy = new Float64Array(spectrum);
+    this.work = new Float64Array(melBands + 1);
+    this.signal = new Float64Array(melBands);
+
+    // The log input is shifted so that the FFT's 1/fftSize scaling and the Q12 filterbank cancel out.
+    this.correctionBits = msb(fftSize) - 1 - FILTERBANK_BITS / 2;
+    this.snrShift = p.pcanGainBits - this.correctionBits - PCAN_SNR_BITS;
+    this.gainLut = buildGainLut(p, p.smoothingBits - this.correctionBits);
+    this.evenQ = Math.trunc(p.evenSmoothing * (1 << NOISE_BITS));
+    this.oddQ = Math.trunc(p.oddSmoothing * (1 << NOISE_BITS));
+    this.minQ = Math.trunc(p.minSignalRemaining * (1 << NOISE_BITS));
+  }
+
+  /** Frames for a signal of `samples` samples: 1 + floor((samples - window) / hop), 0 if shorter than a window. */
+  frames(samples: number): number {
+    const { windowSamples, hopSamples } = this.config;
+    return samples < windowSamples ? 0 : 1 + Math.floor((samples - windowSamples) / hopSamples);
+  }
+
+  /** A fresh per-stream state for this configuration. */
+  newState(): MicrofrontendState {
+    return new MicrofrontendState(this.config.melBands);
+  }
+
+  /**
+   * One frame: the window starting at `samples[offset]` (float, [-1, 1]) -> melBands pixel values written to
+   * `out[outOffset..]`. Advances `state`.
+   */
+  processFrame(samples: Float32Array, offset: number, state: MicrofrontendState, out: Float32Array, outOffset: number): void {
+    const { windowSamples: n, fftSize, melBands } = this.config;
+    const p = this.config.microfrontend;
+    const { fftIn, spec, energy, work, signal, window } = this;
+
+    // Window in Q12 on int16 samples, then normalise the block so the fixed-point FFT keeps 15 bits of headroom.
+    let maxAbs = 0;
+    for (let i = 0; i < n; i++) {
+      let s = Math.round(samples[offset + i] * p.inputScale);
+      s = s > 32767 ? 32767 : s < -32768 ? -32768 : s;
+      const v = (s * window[i]) >> WINDOW_BITS;
+      fftIn[i] = v;
+      const a = v < 0 ? -v : v;
+      if (a > maxAbs) maxAbs = a;
+    }
+    const shift = 15 - msb(maxAbs);
+    const up = 2 ** shift;
+    for (let i = 0; i < n; i++) fftIn[i] = (((fftIn[i] * up) << 16) >> 16); // int16 wrap, as the C cast
+    fftIn.fill(0, n);
+    this.fft.realTransform(spec, fftIn);
+    for (let k = this.binStart; k < this.binEnd; k++) {
+      // The fixed-point real FFT returns the DFT / fftSize in int16.
+      const re = Math.round(spec[2 * k] / fftSize);
+      const im = Math.round(spec[2 * k + 1] / fftSize);
+      energy[k] = re * re + im * im;
+    }
+
+    // Filterbank on power: accumulate weights into this channel and unweights into the next one.
+    let wAcc = 0;
+    let uAcc = 0;
+    let j = 0;
+    for (let c = 0; c <= melBands; c++) {
+      const s0 = this.chanStart[c];
+      for (let k = 0; k < this.chanWidth[c]; k++, j++) {
+        const e = energy[s0 + k];
+        wAcc += this.weights[j] * e;
+        uAcc += this.unweights[j] * e;
+      }
+      work[c] = wAcc;
+      wAcc = uAcc;
+      uAcc = 0;
+    }
+    // Amplitude, undoing the block normalisation.
+    for (let c = 0; c < melBands; c++) signal[c] = Math.floor(roundSqrt(work[c + 1]) / up);
+
+    const est = state.estimate;
+    const sb = 2 ** p.smoothingBits;
+    const one = 1 << NOISE_BITS;
+    for (let c = 0; c < melBands; c++) {
+      // Noise reduction: a slow per-channel low-pass estimate is subtracted, keeping at least a floor.
+      let v = signal[c];
+      if (p.noiseReductionEnabled) {
+        const sm = (c & 1) === 0 ? this.evenQ : this.oddQ;
+        const scaled = v * sb;
+        let e = Math.floor((scaled * sm + est[c] * (one - sm)) / one);
+        est[c] = e;
+        if (e > scaled) e = scaled;
+        const floor = Math.floor((v * this.minQ) / one);
+        const sub = Math.floor((scaled - e) / sb);
+        v = sub > floor ? sub : floor;
+      }
+      if (p.pcanEnabled) {
+        // PCAN: divide by a power of the noise estimate, then compress the SNR.
+        const gain = wideDynamic(est[c], this.gainLut);
+        const snr = Math.floor((v * gain) / 2 ** this.snrShift);
+        v = snr < 2 << PCAN_SNR_BITS
+          ? Math.floor((snr * snr) / 2 ** (2 + 2 * PCAN_SNR_BITS - PCAN_OUTPUT_BITS))
+          : Math.floor(snr / 2 ** (PCAN_SNR_BITS - PCAN_OUTPUT_BITS)) - (1 << PCAN_OUTPUT_BITS);
+      }
+      const x = v * 2 ** this.correctionBits;
+      let raw = x > 1 ? Math.floor(Math.log(x) * 2 ** p.logScaleShift + 0.5) : 0;
+      if (raw > UINT16_MAX) raw = UINT16_MAX;
+      const px = p.outputScale * raw + p.outputOffset;
+      out[outOffset + c] = px < 0 ? 0 : px > MICROFRONTEND_MAX ? MICROFRONTEND_MAX : px;
+    }
+  }
+
+  /** Features [frames, melBands] of one clip with a fresh state; writes into `out` when given. */
+  compute(samples: Float32Array, out?: Float32Array): Float32Array {
+    const { windowSamples, hopSamples, melBands } = this.config;
+    const frames = this.frames(samples.length);
+    if (frames === 0) {
+      throw new BeenetError('BAD_INPUT', `audio of ${samples.length} samples is shorter than one window (${windowSamples})`);
+    }
+    const result = out ?? new Float32Array(frames * melBands);
+    if (result.length < frames * melBands) {
+      throw new BeenetError('BAD_INPUT', `output buffer holds ${result.length} values, need ${frames * melBands}`);
+    }
+    const state = this.newState();
+    for (let t = 0; t < frames; t++) this.processFrame(samples, t * hopSamples, state, result, t * melBands);
+    return result;
+  }
+}
+
+/** PCAN gain for a noise estimate x (in units << inputBits): 2^gainBits * (x + offset)^-strength, int16-clamped. */
+function gainAt(p: MicrofrontendParams, inputBits: number, x: number): number {
+  const g = Math.fround(2 ** p.pcanGainBits * Math.fround(Math.pow(Math.fround(x / 2 ** inputBits) + p.pcanOffset, -p.pcanStrength)));
+  return g > 0x7fff ? 0x7fff : Math.trunc(g + 0.5);
+}
+
+/**
+ * The gain table TFLM interpolates: exact values at 0, 1, 2, then per power-of-two interval [x0, 2 x0) the value
+ * at x0 and two quadratic coefficients through x0, 1.5 x0 and 2 x0. Index layout: 4 * interval - 6 + {0, 1, 2}.
+ */
+function buildGainLut(p: MicrofrontendParams, inputBits: number): Int32Array {
+  const lut = new Int32Array(4 * WDF_BITS - 3);
+  lut[0] = gainAt(p, inputBits, 0);
+  lut[1] = gainAt(p, inputBits, 1);
+  for (let interval = 2; interval <= WDF_BITS; interval++) {
+    const x0 = 2 ** (interval - 1);
+    const x1 = x0 + x0 / 2;
+    const x2 = interval === WDF_BITS ? x0 + (x0 - 1) : 2 * x0;
+    const y0 = gainAt(p, inputBits, x0);
+    const d1 = gainAt(p, inputBits, x1) - y0;
+    const d2 = gainAt(p, inputBits, x2) - y0;
+    const a1 = 4 * d1 - d2;
+    const base = 4 * interval - 6;
+    lut[base] = y0;
+    lut[base + 1] = (a1 << 16) >> 16;
+    lut[base + 2] = ((d2 - a1) << 16) >> 16;
+  }
+  return lut;
+}
+
+/** Piecewise-quadratic interpolation in the gain table, with TFLM's fixed-point steps. */
+function wideDynamic(x: number, lut: Int32Array): number {
+  if (x <= 2) return lut[x];
+  if (x > 0xffffffff) x = 0xffffffff; // the C estimate is a uint32
+  const interval = msb(x);
+  const base = 4 * interval - 6;
+  const frac = (interval < 11 ? x * 2 ** (11 - interval) : Math.floor(x / 2 ** (interval - 11))) % 1024;
+  let r = Math.floor((lut[base + 2] * frac) / 32) + lut[base + 1] * 32;
+  r = Math.floor((r * frac + (1 << 14)) / 32768) + lut[base];
+  return (r << 16) >> 16;
+}
