@@ -8,11 +8,16 @@
 // --shards 2 (each batch's gradients from this many equal parts, part of the recipe) --threads N (default: one
 // per shard, at most the machine's cores; never changes the result)
 // --task synthetic trains on a tiny generated set (development).
+// --data images [--corpus ../shared/data/speech-commands-v2]: train on the real Speech Commands spectrogram images
+// (split by speaker with the corpus's lists); the model carries the microfrontend front end.
+// --until-epoch N: stop after N epochs without changing the schedule; --resume out/<name>.ckpt.json continues it,
+// bit for bit the same as one run (test/train/resume.test.ts).
 // --real-valued 1: a diagnostic, the same network with real weights and hard-tanh activations where the binary
 // units take signs (what binarisation costs); it logs accuracy per exit and per test voice and exports nothing.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { DEFAULT_FRONTEND } from '../src/audio/frontend';
+import { audioToFeatures, DEFAULT_FRONTEND, featureShape, MICROFRONTEND_16K } from '../src/audio/frontend';
+import type { FrontendConfig } from '../src/model/graph';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/runtime/plan';
 import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
@@ -21,6 +26,9 @@ import { initTrainingBackend } from '../src/train/backend';
 import { syntheticData, type TrainData } from '../src/train/data';
 import { checkConsistency, exportModel, type ExportInput } from '../src/train/export';
 import { loadTask } from '../src/train/load';
+import { loadImageTask, type ExtraClips } from '../src/train/load-images';
+import { listFsdd } from '../src/data/fsdd';
+import { decodeWav } from '../src/audio/wav';
 import { ARCHITECTURES, defaultConfig, type Architecture } from '../src/train/model';
 import { ProgressBar } from '../src/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train } from '../src/train/trainer';
@@ -56,11 +64,19 @@ async function main(): Promise<void> {
   const seed = num('seed', 1);
   // A larger log offset than the default 1e-6 bounds digital silence (zero padding) at log(1e-2) instead of
   // log(1e-6): quiet and silent stretches then look alike to the binary layers. The model file records it.
-  const frontend = { ...DEFAULT_FRONTEND, logOffset: num('log-offset', 1e-2) };
+  // --data images: the Speech Commands spectrogram images (real speakers), whose pixels are what the
+  // microfrontend front end computes from audio; the model file then carries that front end.
+  const images = a.get('data') === 'images';
+  const corpus = a.get('corpus') ?? '../shared/data/speech-commands-v2';
+  const frontend: FrontendConfig = images ? { ...MICROFRONTEND_16K } : { ...DEFAULT_FRONTEND, logOffset: num('log-offset', 1e-2) };
   await initTrainingBackend();
 
   const data: TrainData =
-    task === 'synthetic' ? syntheticData(6, 60, 20, seed) : loadTask(task, a.get('manifest') ?? `data/${task}/manifest.json`, frontend, log);
+    task === 'synthetic'
+      ? syntheticData(6, 60, 20, seed)
+      : images
+        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddClips(a.get('fsdd') ?? '../shared/data/fsdd/recordings', frontend) : [])
+        : loadTask(task, a.get('manifest') ?? `data/${task}/manifest.json`, frontend, log);
   log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
   const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
   if (a.has('widths')) {
@@ -95,6 +111,7 @@ async function main(): Promise<void> {
     freqWarp: num('freq-warp', DEFAULT_TRAIN_OPTIONS.freqWarp),
     shards: num('shards', 2),
     threads: num('threads', 0),
+    untilEpoch: num('until-epoch', 0),
     exitWeights: a.has('exit-weights') ? a.get('exit-weights')!.split(',').map(Number) : DEFAULT_TRAIN_OPTIONS.exitWeights,
     distillWeight: num('self-distill', DEFAULT_TRAIN_OPTIONS.distillWeight),
     distillTemperature: num('distill-temperature', DEFAULT_TRAIN_OPTIONS.distillTemperature),
@@ -110,11 +127,19 @@ async function main(): Promise<void> {
     progress: bar ? (p) => bar.update(p) : null,
   }).finally(() => bar?.done());
   log(`trained ${res.steps} steps in ${res.seconds.toFixed(0)} s, best epoch ${res.bestEpoch}`);
+  if (options.untilEpoch > 0 && res.history.length < epochs) {
+    log(`stopped after epoch ${res.history.length} of ${epochs} (--until-epoch): continue with --resume out/${name}.ckpt.json --epochs ${epochs}`);
+    res.net.dispose();
+    return;
+  }
 
   // Calibrate per-exit thresholds on validation (training-model records, which the check below ties to the runtime).
   const valRec = evaluateSplit(res.net, data.validation, data.frames, data.bands);
   const testRec = evaluateSplit(res.net, data.test, data.frames, data.bands);
-  if (task !== 'synthetic') {
+  if (images) {
+    log(`test, last exit, per source: ${accuracyBySource(data.test.ids, testRec).map(([src, acc, n]) => `${src} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
+  }
+  if (task !== 'synthetic' && !images) {
     const byVoice = lastExitAccuracyByTimbre(a.get('manifest') ?? `data/${task}/manifest.json`, data.test.ids, testRec);
     log(`test, last exit, per voice: ${byVoice.map(([t, acc, n]) => `${t} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
@@ -184,6 +209,35 @@ async function main(): Promise<void> {
     JSON.stringify({ name, task, arch, seconds: res.seconds, steps: res.steps, bestEpoch: res.bestEpoch, history: res.history, valAcc, testAcc, calibrated: cal, calibratedTest: calTest, check: { exitAgreement: check.exitAgreement, policyAgreement: check.policyAgreement }, bytes: bytes.length }, null, 1),
   );
   res.net.dispose();
+}
+
+/** FSDD recordings through the model's front end, as extra clips of each split (digits on real voices). */
+function fsddClips(dir: string, frontend: FrontendConfig): ExtraClips[] {
+  const clips = listFsdd(dir);
+  return (['train', 'validation', 'test'] as const).map((split) => {
+    const sel = clips.filter((c) => c.split === split);
+    const per = featureShape(frontend).reduce((x, y) => x * y, 1);
+    const features = new Float32Array(sel.length * per);
+    sel.forEach((c, i) => {
+      const wav = decodeWav(readFileSync(join(dir, c.file)));
+      features.set(audioToFeatures(wav.samples, wav.sampleRate, frontend), i * per);
+    });
+    return { split, features, labels: sel.map((c) => c.label), ids: sel.map((c) => `fsdd/${c.file}`) };
+  });
+}
+
+/** Last-exit accuracy per data source (the first path component: fsdd, or an image folder), worst first. */
+function accuracyBySource(ids: string[], rec: ExitRecords): [string, number, number][] {
+  const last = rec.argmax[rec.argmax.length - 1];
+  const tally = new Map<string, [number, number]>();
+  ids.forEach((id, i) => {
+    const key = id.startsWith('fsdd/') ? 'fsdd' : 'speech-commands images';
+    const t = tally.get(key) ?? [0, 0];
+    t[0] += last[i] === rec.labels[i] ? 1 : 0;
+    t[1]++;
+    tally.set(key, t);
+  });
+  return [...tally].map(([t, [ok, n]]): [string, number, number] => [t, ok / n, n]).sort((x, y) => x[1] - y[1]);
 }
 
 /** Last-exit accuracy per recorded person or espeak-ng variant (the split unit), worst first: [timbre, accuracy, clips]. */

@@ -1,0 +1,64 @@
+// Node-only: a task from the Speech Commands spectrogram images -> TrainData (pixels as features, per-band
+// normalised with the training split's statistics, as loadTask does for wav manifests).
+import { bandStatistics } from '../data/dataset';
+import type { Split } from '../data/manifest';
+import { IMAGE_BANDS, IMAGE_FRAMES, labelImages, listImages, loadImagePixels, type ImageTaskOptions, type LabelledImage } from '../data/spectrogram-images';
+import { normalizeSplit, type SplitData, type TrainData } from './data';
+
+const PER = IMAGE_FRAMES * IMAGE_BANDS;
+
+/** Extra clips (e.g. real wavs through the same front end) joined to a split. */
+export interface ExtraClips {
+  split: Split;
+  /** Features [count, 98, 40] in the images' pixel units. */
+  features: Float32Array;
+  labels: string[];
+  ids: string[];
+}
+
+export function loadImageTask(corpus: string, opts: ImageTaskOptions, cacheDir: string, log: (s: string) => void = () => {}, extra: ExtraClips[] = []): TrainData {
+  const { labels, clips } = labelImages(listImages(corpus), opts);
+  // Decode each distinct image once (training repeats the noise images).
+  const distinct = [...new Map(clips.map((c) => [c.file, c])).values()];
+  const row = new Map(distinct.map((c, i) => [c.file, i]));
+  const pixels = loadImagePixels(corpus, distinct, cacheDir, log);
+  const index = new Map(labels.map((l, i) => [l, i]));
+  const pick = (split: Split): SplitData => {
+    const sel: LabelledImage[] = clips.filter((c) => c.split === split);
+    const more = extra.filter((e) => e.split === split);
+    const count = sel.length + more.reduce((s, e) => s + e.labels.length, 0);
+    const features = new Float32Array(count * PER);
+    sel.forEach((c, j) => {
+      const r = row.get(c.file)!;
+      const src = pixels.subarray(r * PER, (r + 1) * PER);
+      for (let k = 0; k < PER; k++) features[j * PER + k] = src[k];
+    });
+    const lab = sel.map((c) => index.get(c.label)!);
+    const ids = sel.map((c) => c.file);
+    let at = sel.length;
+    for (const e of more) {
+      features.set(e.features, at * PER);
+      for (const l of e.labels) {
+        const k = index.get(l);
+        if (k === undefined) throw new Error(`extra clip label '${l}' is not one of ${labels.join(', ')}`);
+        lab.push(k);
+      }
+      ids.push(...e.ids);
+      at += e.labels.length;
+    }
+    return { features, labels: Int32Array.from(lab), count, ids };
+  };
+  const train = pick('train');
+  const norm = bandStatistics(train.features, IMAGE_BANDS);
+  return {
+    task: opts.task,
+    labelNames: labels,
+    frames: IMAGE_FRAMES,
+    bands: IMAGE_BANDS,
+    normalization: norm,
+    train: normalizeSplit(train, norm),
+    validation: normalizeSplit(pick('validation'), norm),
+    test: normalizeSplit(pick('test'), norm),
+    source: `speech-commands-v2 spectrogram images (${opts.task})`,
+  };
+}
