@@ -1,5 +1,5 @@
 // Evaluate a shipped model on the runtime's CPU reference and write models/reports/<model>.{json,md,svg}:
-//   npx tsx scripts/evaluate.ts --model models/kws-reactnet.bee [--manifest data/kws/manifest.json]
+//   npx tsx scripts/evaluate.ts --model models/kws-reactnet.bee [--manifest data/kws/manifest.json | --data images]
 //     [--latency-clips 128] [--max-drop 0.01] [--confidence 0.9] [--no-write-thresholds] [--report-dir models/reports]
 // The accuracy-target thresholds (calibrated on validation: at most --max-drop below the last exit, with
 // --confidence) are written into the model's exitPolicy.
@@ -27,6 +27,10 @@ import {
 import { collectRecords, costsFromPlan } from '../src/eval/records';
 import { reportMarkdown, reportSvg, type CalibratedRow, type ModelReport, type SweepRow } from '../src/eval/report';
 import { splitIndices } from '../src/data/dataset';
+import type { ClipConditions } from '../src/eval/conditions';
+import type { ModelDescription } from '../src/model/graph';
+import type { SplitData } from '../src/train/data';
+import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
 
 function args(): Map<string, string> {
   const a = process.argv.slice(2);
@@ -43,6 +47,55 @@ function args(): Map<string, string> {
   return m;
 }
 
+type MeanStd = { mean: Float32Array; std: Float32Array } | null;
+interface EvalSplit {
+  features: Float32Array;
+  labels: Int32Array;
+  count: number;
+  ids: string[];
+  conditions: ClipConditions[];
+}
+
+/** Validation and test clips of a wav manifest, through the model's front end. */
+function manifestSplits(d: ModelDescription, a: Map<string, string>, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
+  const manifest = a.get('manifest') ?? `data/${d.task}/manifest.json`;
+  const ds = loadDataset(manifest, d.frontend);
+  if (ds.labelNames.join('|') !== d.labels.join('|')) throw new Error(`labels of ${manifest} differ from the model's`);
+  const split = (s: Split): EvalSplit => {
+    const x = selectSplit(ds, s);
+    const idx = splitIndices(ds, s);
+    return {
+      ...x,
+      features: meanStd ? normalizeBands(x.features, meanStd.mean, meanStd.std) : x.features,
+      ids: Array.from(idx, (i) => ds.clips[i].path),
+      conditions: Array.from(idx, (i) => clipConditions(ds.clips[i])),
+    };
+  };
+  return { val: split('validation'), test: split('test') };
+}
+
+/**
+ * --data images: the Speech Commands spectrogram images of the validation and test speakers (digits: with the
+ * FSDD speakers), normalised with the model's own statistics.
+ */
+function imageSplits(d: ModelDescription, a: Map<string, string>, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
+  const task = d.task === 'digits' ? 'digits' : 'kws';
+  const extra = task === 'digits' ? fsddExtraClips(a.get('fsdd') ?? '../shared/data/fsdd/recordings', d.frontend) : [];
+  const data = loadImageTask(a.get('corpus') ?? '../shared/data/speech-commands-v2', { task }, 'out/cache', log, extra);
+  if (data.labelNames.join('|') !== d.labels.join('|')) throw new Error(`the image task's labels differ from the model's`);
+  // loadImageTask normalises with the training split's statistics, which the model file must hold.
+  const same = (x: Float32Array | undefined, y: Float32Array) => x !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
+  if (!same(meanStd?.mean, data.normalization.mean) || !same(meanStd?.std, data.normalization.std)) {
+    throw new Error(`the model's normalisation is not the image task's training statistics: trained on other data?`);
+  }
+  const split = (s: SplitData): EvalSplit => ({
+    ...s,
+    conditions: s.ids.map((id) => clipConditions({ engine: id.startsWith('fsdd/') ? 'fsdd' : 'speech_commands' })),
+  });
+  return { val: split(data.validation), test: split(data.test) };
+}
+
+
 const log = (s: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 
 async function main(): Promise<void> {
@@ -53,25 +106,11 @@ async function main(): Promise<void> {
   const bytes = readFileSync(file);
   const bee = readBee(bytes);
   const d = bee.description;
-  const manifest = a.get('manifest') ?? `data/${d.task}/manifest.json`;
-  const ds = loadDataset(manifest, d.frontend);
-  if (ds.labelNames.join('|') !== d.labels.join('|')) throw new Error(`labels of ${manifest} differ from the model's`);
   const norm = d.frontend.normalization;
   const meanStd = norm
     ? { mean: bee.tensors.get(norm.mean)!.data as Float32Array, std: bee.tensors.get(norm.std)!.data as Float32Array }
     : null;
-  const split = (s: Split) => {
-    const x = selectSplit(ds, s);
-    const idx = splitIndices(ds, s);
-    return {
-      ...x,
-      features: meanStd ? normalizeBands(x.features, meanStd.mean, meanStd.std) : x.features,
-      ids: Array.from(idx, (i) => ds.clips[i].path),
-      conditions: Array.from(idx, (i) => clipConditions(ds.clips[i])),
-    };
-  };
-  const val = split('validation');
-  const test = split('test');
+  const { val, test } = a.get('data') === 'images' ? imageSplits(d, a, meanStd) : manifestSplits(d, a, meanStd);
   const plan = planModel(d, bee.tensors);
   const ex = new CpuExecutor(plan);
   const costs = costsFromPlan(plan);

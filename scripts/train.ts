@@ -16,7 +16,7 @@
 // units take signs (what binarisation costs); it logs accuracy per exit and per test voice and exports nothing.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { audioToFeatures, DEFAULT_FRONTEND, featureShape, MICROFRONTEND_16K } from '../src/audio/frontend';
+import { DEFAULT_FRONTEND, MICROFRONTEND_16K } from '../src/audio/frontend';
 import type { FrontendConfig } from '../src/model/graph';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/runtime/plan';
@@ -26,9 +26,7 @@ import { initTrainingBackend } from '../src/train/backend';
 import { syntheticData, type TrainData } from '../src/train/data';
 import { checkConsistency, exportModel, type ExportInput } from '../src/train/export';
 import { loadTask } from '../src/train/load';
-import { loadImageTask, type ExtraClips } from '../src/train/load-images';
-import { listFsdd } from '../src/data/fsdd';
-import { decodeWav } from '../src/audio/wav';
+import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
 import { ARCHITECTURES, defaultConfig, type Architecture } from '../src/train/model';
 import { ProgressBar } from '../src/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train } from '../src/train/trainer';
@@ -75,7 +73,7 @@ async function main(): Promise<void> {
     task === 'synthetic'
       ? syntheticData(6, 60, 20, seed)
       : images
-        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddClips(a.get('fsdd') ?? '../shared/data/fsdd/recordings', frontend) : [])
+        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.get('fsdd') ?? '../shared/data/fsdd/recordings', frontend) : [])
         : loadTask(task, a.get('manifest') ?? `data/${task}/manifest.json`, frontend, log);
   log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
   const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
@@ -209,21 +207,6 @@ async function main(): Promise<void> {
     JSON.stringify({ name, task, arch, seconds: res.seconds, steps: res.steps, bestEpoch: res.bestEpoch, history: res.history, valAcc, testAcc, calibrated: cal, calibratedTest: calTest, check: { exitAgreement: check.exitAgreement, policyAgreement: check.policyAgreement }, bytes: bytes.length }, null, 1),
   );
   res.net.dispose();
-}
-
-/** FSDD recordings through the model's front end, as extra clips of each split (digits on real voices). */
-function fsddClips(dir: string, frontend: FrontendConfig): ExtraClips[] {
-  const clips = listFsdd(dir);
-  return (['train', 'validation', 'test'] as const).map((split) => {
-    const sel = clips.filter((c) => c.split === split);
-    const per = featureShape(frontend).reduce((x, y) => x * y, 1);
-    const features = new Float32Array(sel.length * per);
-    sel.forEach((c, i) => {
-      const wav = decodeWav(readFileSync(join(dir, c.file)));
-      features.set(audioToFeatures(wav.samples, wav.sampleRate, frontend), i * per);
-    });
-    return { split, features, labels: sel.map((c) => c.label), ids: sel.map((c) => `fsdd/${c.file}`) };
-  });
 }
 
 /** Last-exit accuracy per data source (the first path component: fsdd, or an image folder), worst first. */

@@ -174,3 +174,21 @@ export function audioToFeatures(
   const features = transform.compute(audioToClip(samples, sampleRate, cfg, options));
   return norm ? normalizeBands(features, norm.mean, norm.std) : features;
 }
+
+/**
+ * Whether each frame's features depend only on that frame's samples (log-mel; the microfrontend without its
+ * adaptive noise reduction and gain control), so that a stream computes every frame once and a window of frames
+ * equals the features of the same samples as a clip.
+ */
+export function framesAreIndependent(cfg: FrontendConfig): boolean {
+  if ((cfg.kind ?? 'logmel') === 'logmel') return true;
+  return !!cfg.microfrontend && !cfg.microfrontend.noiseReductionEnabled && !cfg.microfrontend.pcanEnabled;
+}
+
+/** Raw (unnormalised) features of one frame: `window` holds `windowSamples` model-rate samples. */
+export function frameFeatures(cfg: FrontendConfig, window: Float32Array): Float32Array {
+  if (window.length !== cfg.windowSamples) {
+    throw new BeenetError('BAD_INPUT', `a frame needs ${cfg.windowSamples} samples, got ${window.length}`);
+  }
+  return getTransform(cfg).compute(window);
+}

@@ -98,12 +98,14 @@ export class Resampler {
   /**
    * Output samples [start, start + count) of the resampled signal, reading only the input samples they need
    * (so a short window of a long recording costs only the window). Input outside the signal is zero.
+   * `inputOffset`: `input[0]` is sample `inputOffset` of the signal (a stream's retained tail); samples before
+   * it count as zero, so a caller keeps at least `lastInputNeeded`'s window of history.
    */
-  processRange(input: Float32Array, start: number, count: number): Float32Array {
+  processRange(input: Float32Array, start: number, count: number, inputOffset = 0): Float32Array {
     const out = new Float32Array(count);
     if (this.up === this.down) {
       for (let j = 0; j < count; j++) {
-        const i = start + j;
+        const i = start + j - inputOffset;
         out[j] = i >= 0 && i < input.length ? input[i] : 0;
       }
       return out;
@@ -124,7 +126,7 @@ export class Resampler {
       } else {
         this.kernel(phase / up, row);
       }
-      const first = base - half + 1;
+      const first = base - half + 1 - inputOffset;
       const k0 = Math.max(0, -first);
       const k1 = Math.min(taps, n - first);
       let acc = 0;
@@ -132,6 +134,13 @@ export class Resampler {
       out[j] = acc;
     }
     return out;
+  }
+
+  /** The first and last input samples output sample `j` reads (streams wait for the last, keep from the first). */
+  inputSpan(j: number): [number, number] {
+    if (this.up === this.down) return [j, j];
+    const base = Math.floor((j * this.down) / this.up);
+    return [base - this.half + 1, base + this.half];
   }
 
   /** The whole signal resampled: length round(n * out / in). */

@@ -1,4 +1,4 @@
-// `beenet classify` and `beenet info`: the runtime from the command line (Node, WebGPU through Dawn or WASM).
+// `beenet classify`, `beenet listen` and `beenet info`: the runtime from the command line (Node, WebGPU through Dawn or WASM).
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { decodeWav } from '../audio/wav';
@@ -8,11 +8,14 @@ import type { ExitCriterion } from '../model/graph';
 import { createNodeRuntime } from '../node';
 import type { ScheduleMode } from '../runtime/exit-policy';
 import type { BackendChoice } from '../runtime/runtime';
+import { createDetector, type Detection } from '../stream/detector';
 import { describeModel } from './describe';
 
 const USAGE = `Usage:
   beenet classify <model.bee> <clip.wav...> [--threshold T | --thresholds a,b,c] [--criterion entropy|maxprob]
                   [--mode readback|gpu|all-exits] [--backend auto|webgpu|wasm|cpu] [--json]
+  beenet listen <model.bee> <long.wav> [--hop-ms 100] [--probability 0.7] [--refractory-ms 1000] [--smoothing 3]
+                  [--energy-gate-db dB] [--backend ...] [--json]   keyword events with their times
   beenet info <model.bee> [--json]`;
 
 function fail(message: string): never {
@@ -105,6 +108,75 @@ async function classify(args: string[]): Promise<number> {
   }
 }
 
+/** Streams a long recording through the detector in 100 ms chunks, as a microphone would deliver it. */
+async function listen(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      'hop-ms': { type: 'string' },
+      probability: { type: 'string' },
+      'refractory-ms': { type: 'string' },
+      smoothing: { type: 'string' },
+      'energy-gate-db': { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 2) fail(`listen needs a model and one recording\n${USAGE}`);
+  const number = (name: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const x = Number(v);
+    if (!Number.isFinite(x)) fail(`--${name} must be a number, got '${v}'`);
+    return x;
+  };
+  const wav = await readWav(positionals[1]);
+  const runtime = await createNodeRuntime({ backend: (values.backend ?? 'auto') as BackendChoice });
+  try {
+    const model = await runtime.load(positionals[0]);
+    const events: Detection[] = [];
+    const detector = createDetector(model, {
+      sampleRate: wav.sampleRate,
+      hopMs: number('hop-ms', values['hop-ms']),
+      probabilityThreshold: number('probability', values.probability),
+      refractoryMs: number('refractory-ms', values['refractory-ms']),
+      smoothing: number('smoothing', values.smoothing),
+      energyGateDb: number('energy-gate-db', values['energy-gate-db']) ?? null,
+      onDetection: (e) => {
+        events.push(e);
+        if (!values.json) {
+          console.log(`${e.time.toFixed(2)} s  ${e.label}  p=${e.probability.toFixed(3)}  exit ${e.exit + 1}  binary ops ${(100 * e.binaryOpsFraction).toFixed(0)}%`);
+        }
+      },
+    });
+    const chunk = Math.max(1, Math.round(wav.sampleRate / 10));
+    const t0 = performance.now();
+    for (let i = 0; i < wav.samples.length; i += chunk) await detector.push(wav.samples.subarray(i, i + chunk));
+    const wallMs = performance.now() - t0;
+    const st = detector.stats();
+    const summary = {
+      audioSeconds: st.audioSeconds,
+      windows: st.windows,
+      gated: st.gated,
+      dropped: st.dropped,
+      exits: st.exits,
+      meanBinaryOpsFraction: st.meanBinaryOpsFraction,
+      msPerAudioSecond: wallMs / Math.max(st.audioSeconds, 1e-9),
+      backend: runtime.info.backend,
+    };
+    if (values.json) console.log(JSON.stringify({ events, ...summary }, null, 2));
+    else {
+      console.log(
+        `${events.length} detections in ${st.audioSeconds.toFixed(1)} s: ${st.windows} windows (exits ${st.exits.join('/')}, ` +
+          `${st.gated} gated, ${st.dropped} dropped), ${(100 * st.meanBinaryOpsFraction).toFixed(0)} % binary ops, ` +
+          `${summary.msPerAudioSecond.toFixed(1)} ms per second of audio on ${runtime.info.backend}`,
+      );
+    }
+  } finally {
+    runtime.dispose();
+  }
+}
+
 async function info(args: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   if (positionals.length !== 1) fail(`info needs one model file\n${USAGE}`);
@@ -116,7 +188,8 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     if (command === 'classify') return (await classify(rest)) > 0 ? 1 : 0;
-    if (command === 'info') await info(rest);
+    if (command === 'listen') await listen(rest);
+    else if (command === 'info') await info(rest);
     else if (command === undefined || command === '--help' || command === '-h') console.log(USAGE);
     else fail(`unknown command '${command}'\n${USAGE}`);
     return 0;

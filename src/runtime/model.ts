@@ -1,5 +1,6 @@
 // A loaded model: features in, early-exit classification out, on whichever backend the runtime chose.
 import { audioToFeatures, type BandNormalization } from '../audio/frontend';
+import { normalizeBands } from '../audio/logmel';
 import { summarizeLogits } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
 import { firstNonFinite } from '../finite';
@@ -96,6 +97,11 @@ export class BeenetModel {
   /** Log-mel features [frames, melBands] for one clip of audio, with the model's front end. */
   features(audio: Float32Array, sampleRate: number): Float32Array {
     return audioToFeatures(audio, sampleRate, this.description.frontend, this.norm);
+  }
+
+  /** Raw front-end features [frames, bands] -> the model's input (its per-band normalisation, when it has one; a copy). */
+  normalizeFeatures(raw: Float32Array): Float32Array {
+    return this.norm ? normalizeBands(raw, this.norm.mean, this.norm.std) : raw.slice();
   }
 
   async classify(input: ClassifyInput, options?: ExitOptions): Promise<ClassifyResult> {

@@ -1,6 +1,12 @@
 // Node-only: a task from the Speech Commands spectrogram images -> TrainData (pixels as features, per-band
 // normalised with the training split's statistics, as loadTask does for wav manifests).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { audioToFeatures, featureShape } from '../audio/frontend';
+import { decodeWav } from '../audio/wav';
 import { bandStatistics } from '../data/dataset';
+import { listFsdd } from '../data/fsdd';
+import type { FrontendConfig } from '../model/graph';
 import type { Split } from '../data/manifest';
 import { IMAGE_BANDS, IMAGE_FRAMES, labelImages, listImages, loadImagePixels, type ImageTaskOptions, type LabelledImage } from '../data/spectrogram-images';
 import { normalizeSplit, type SplitData, type TrainData } from './data';
@@ -61,4 +67,19 @@ export function loadImageTask(corpus: string, opts: ImageTaskOptions, cacheDir: 
     test: normalizeSplit(pick('test'), norm),
     source: `speech-commands-v2 spectrogram images (${opts.task})`,
   };
+}
+
+/** FSDD recordings through the model's front end, as extra clips of each split (digits on real voices). */
+export function fsddExtraClips(dir: string, frontend: FrontendConfig): ExtraClips[] {
+  const clips = listFsdd(dir);
+  return (['train', 'validation', 'test'] as const).map((split) => {
+    const sel = clips.filter((c) => c.split === split);
+    const per = featureShape(frontend).reduce((x, y) => x * y, 1);
+    const features = new Float32Array(sel.length * per);
+    sel.forEach((c, i) => {
+      const wav = decodeWav(readFileSync(join(dir, c.file)));
+      features.set(audioToFeatures(wav.samples, wav.sampleRate, frontend), i * per);
+    });
+    return { split, features, labels: sel.map((c) => c.label), ids: sel.map((c) => `fsdd/${c.file}`) };
+  });
 }

@@ -1,6 +1,10 @@
 // The `beenet` command: classify bundled clips, describe a model, and fail with named errors.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../src/cli/main';
+import { decodeWav, encodeWav16 } from '../../src/audio/wav';
 
 function capture(): { out: string[]; err: string[] } {
   const out: string[] = [];
@@ -56,5 +60,30 @@ describe('beenet CLI', () => {
     expect(report.results[1].error?.code).toBe('BAD_AUDIO');
     expect(report.results[2].error?.message).toMatch(/no-such\.wav/);
     expect(err.at(-1)).toMatch(/2 of 4 clips failed/);
+  });
+
+  it('listen: streams a long recording and prints keyword events with times', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'beenet-listen-'));
+    try {
+      const clip = decodeWav(readFileSync('models/clips/kws/yes.wav'));
+      const long = new Float32Array(16000 * 5);
+      long.set(clip.samples, 16000 * 2);
+      const file = join(dir, 'long.wav');
+      writeFileSync(file, encodeWav16(long, 16000));
+      const { out } = capture();
+      const code = await main(['listen', 'models/kws-reactnet.bee', file, '--backend', 'cpu', '--probability', '0', '--refractory-ms', '2000', '--json']);
+      expect(code).toBe(0);
+      const r = JSON.parse(out.join('\n')) as { events: { time: number; label: string }[]; audioSeconds: number; windows: number; dropped: number };
+      expect(r.audioSeconds).toBe(5);
+      expect(r.windows).toBe(41);
+      expect(r.dropped).toBe(0);
+      // Any keyword window fires at threshold 0 (silence and unknown never do), at most once per 2 s.
+      for (const e of r.events) expect(['_silence_', '_unknown_']).not.toContain(e.label);
+      r.events.slice(1).forEach((e, i) => expect(e.time - r.events[i].time).toBeGreaterThanOrEqual(2));
+      for (const e of r.events) expect(e.time >= 1 && e.time <= 5).toBe(true);
+      expect(await main(['listen', 'models/kws-reactnet.bee'])).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,0 +1,147 @@
+// Incremental features for a live stream: chunks of any size at any rate go in; each model-rate sample is
+// resampled once and each frame computed once, so a window of frames costs nothing beyond its new frames. For a
+// front end whose frames are independent (framesAreIndependent), a window equals the clip features of the same
+// samples; otherwise each window is recomputed from its samples.
+import { audioToFeatures, checkSampleRate, frameFeatures, framesAreIndependent } from '../audio/frontend';
+import { getResampler, type Resampler } from '../audio/resample';
+import { BeenetError } from '../errors';
+import type { FrontendConfig } from '../model/graph';
+
+/** A growable window onto a stream: holds samples [start, start + length) of it. */
+class Tail {
+  buf = new Float32Array(4096);
+  start = 0;
+  length = 0;
+
+  get end(): number {
+    return this.start + this.length;
+  }
+
+  append(x: Float32Array): void {
+    if (this.length + x.length > this.buf.length) {
+      const grown = new Float32Array(Math.max(2 * this.buf.length, this.length + x.length));
+      grown.set(this.buf.subarray(0, this.length));
+      this.buf = grown;
+    }
+    this.buf.set(x, this.length);
+    this.length += x.length;
+  }
+
+  /** Forgets samples before absolute index `from`. */
+  dropBefore(from: number): void {
+    const k = Math.min(Math.max(0, from - this.start), this.length);
+    if (k === 0) return;
+    this.buf.copyWithin(0, k, this.length);
+    this.length -= k;
+    this.start += k;
+  }
+
+  slice(from: number, to: number): Float32Array {
+    return this.buf.slice(from - this.start, to - this.start);
+  }
+
+  view(): Float32Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+export class FeatureStream {
+  readonly cfg: FrontendConfig;
+  readonly inputRate: number;
+  /** Frames in one model window (the clip length's frames). */
+  readonly windowFrames: number;
+  private readonly resampler: Resampler | null;
+  private readonly input = new Tail();
+  private readonly samples = new Tail();
+  private readonly independent: boolean;
+  /** The last frames, oldest first, with `firstFrame` the index of frames[0]. */
+  private frames: Float32Array[] = [];
+  private firstFrame = 0;
+  private computed = 0;
+
+  constructor(cfg: FrontendConfig, inputRate: number) {
+    checkSampleRate(inputRate);
+    this.cfg = cfg;
+    this.inputRate = inputRate;
+    this.windowFrames = Math.floor((cfg.clipSamples - cfg.windowSamples) / cfg.hopSamples) + 1;
+    this.resampler = inputRate === cfg.sampleRate ? null : getResampler(inputRate, cfg.sampleRate);
+    this.independent = framesAreIndependent(cfg);
+  }
+
+  /** Frames computed so far (frame f covers model-rate samples [f * hop, f * hop + window)). */
+  get framesDone(): number {
+    return this.computed;
+  }
+
+  /** Model-rate samples received so far. */
+  get samplesDone(): number {
+    return this.samples.end;
+  }
+
+  /**
+   * Appends a chunk (mono, at the input rate) and computes every frame it completes; returns how many.
+   * `onFrame(framesDone)` runs after each new frame, while every window ending there can still be read.
+   */
+  push(chunk: Float32Array, onFrame?: (framesDone: number) => void): number {
+    if (!(chunk instanceof Float32Array)) throw new BeenetError('BAD_INPUT', 'stream chunks must be Float32Array');
+    for (let i = 0; i < chunk.length; i++) {
+      if (!Number.isFinite(chunk[i])) throw new BeenetError('BAD_AUDIO', `stream sample ${this.input.end + i} is ${chunk[i]}`);
+    }
+    if (this.resampler) {
+      this.input.append(chunk);
+      // Output sample j is final once every input sample it reads has arrived.
+      let j = this.samples.end;
+      let n = 0;
+      while (this.resampler.inputSpan(j + n)[1] < this.input.end) n++;
+      if (n > 0) {
+        this.samples.append(this.resampler.processRange(this.input.view(), j, n, this.input.start));
+        j += n;
+      }
+      this.input.dropBefore(this.resampler.inputSpan(j)[0]);
+    } else {
+      this.samples.append(chunk);
+    }
+    const { hopSamples: hop, windowSamples: win } = this.cfg;
+    const before = this.computed;
+    while (this.computed * hop + win <= this.samples.end) {
+      const at = this.computed * hop;
+      if (this.independent) this.frames.push(frameFeatures(this.cfg, this.samples.slice(at, at + win)));
+      this.computed++;
+      onFrame?.(this.computed);
+    }
+    // Keep one window of frames and the samples of one window (the dependent case recomputes from them).
+    if (this.frames.length > this.windowFrames) {
+      const extra = this.frames.length - this.windowFrames;
+      this.frames.splice(0, extra);
+      this.firstFrame += extra;
+    }
+    this.samples.dropBefore((this.computed - this.windowFrames) * hop);
+    return this.computed - before;
+  }
+
+  /** Raw features [windowFrames, bands] of the window ending at frame `endFrame` (exclusive; the latest if omitted). */
+  window(endFrame = this.computed): Float32Array {
+    const { hopSamples: hop, melBands: bands } = this.cfg;
+    const start = endFrame - this.windowFrames;
+    if (start < 0 || endFrame > this.computed || start < this.firstFrame) {
+      throw new BeenetError('BAD_INPUT', `window ending at frame ${endFrame} is not available (frames ${Math.max(this.firstFrame, 0)}..${this.computed})`);
+    }
+    if (!this.independent) {
+      const from = start * hop;
+      return audioToFeatures(this.samples.slice(from, from + this.cfg.clipSamples), this.cfg.sampleRate, this.cfg);
+    }
+    const out = new Float32Array(this.windowFrames * bands);
+    for (let k = 0; k < this.windowFrames; k++) out.set(this.frames[start - this.firstFrame + k], k * bands);
+    return out;
+  }
+
+  /** RMS level in dBFS of the model-rate samples of the last `frames` hops of the window ending at frame `endFrame`. */
+  levelDb(endFrame: number, frames: number): number {
+    const { hopSamples: hop, windowSamples: win } = this.cfg;
+    const to = Math.min(this.samples.end, (endFrame - 1) * hop + win);
+    const from = Math.max(this.samples.start, to - frames * hop);
+    let s = 0;
+    for (let i = from; i < to; i++) s += this.samples.buf[i - this.samples.start] ** 2;
+    return 10 * Math.log10(s / Math.max(1, to - from) + 1e-20);
+  }
+}

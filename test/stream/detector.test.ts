@@ -1,0 +1,119 @@
+// The streaming detector: incremental features equal clip features of the same samples (at the model's rate
+// and through the resampler), windows go through the model in order, events respect the threshold and the
+// refractory period, back-pressure drops are counted, and stop / AbortSignal end the stream.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { audioToFeatures, DEFAULT_FRONTEND, MICROFRONTEND_16K } from '../../src/audio/frontend';
+import { getResampler } from '../../src/audio/resample';
+import { decodeWav } from '../../src/audio/wav';
+import { createRuntime, type FrontendConfig } from '../../src/index';
+import { createDetector } from '../../src/stream/detector';
+import { FeatureStream } from '../../src/stream/feature-stream';
+import { mulberry32 } from '../helpers/rng';
+
+function noise(seed: number, n: number, amp = 0.1): Float32Array {
+  const rng = mulberry32(seed);
+  return Float32Array.from({ length: n }, (_, i) => amp * (rng() - 0.5) + 0.2 * Math.sin(i * 0.05 + 3 * Math.sin(i * 1e-4)));
+}
+
+/** Pushes `x` in chunks of random sizes. */
+function feed(s: FeatureStream, x: Float32Array, seed: number, onFrames: () => void): void {
+  const rng = mulberry32(seed);
+  for (let i = 0; i < x.length; ) {
+    const n = 1 + Math.floor(rng() * 900);
+    s.push(x.subarray(i, i + n));
+    i += n;
+    onFrames();
+  }
+}
+
+describe('FeatureStream', () => {
+  for (const [name, cfg] of [['log-mel', DEFAULT_FRONTEND], ['microfrontend', MICROFRONTEND_16K]] as [string, FrontendConfig][]) {
+    it(`${name}: every window equals the clip features of its samples (16 kHz chunks of any size)`, () => {
+      const x = noise(1, 16000 * 3);
+      const s = new FeatureStream(cfg, 16000);
+      let checked = 0;
+      feed(s, x, 2, () => {
+        const end = s.framesDone;
+        if (end < s.windowFrames || end % 7 !== 0) return;
+        const from = (end - s.windowFrames) * cfg.hopSamples;
+        expect(s.window(end), `window ending at frame ${end}`).toEqual(audioToFeatures(x.slice(from, from + cfg.clipSamples), 16000, cfg));
+        checked++;
+      });
+      expect(checked).toBeGreaterThan(5);
+    });
+  }
+
+  it('44.1 kHz input: windows equal the clip features of the resampled stream', () => {
+    const x = noise(3, 44100 * 2);
+    const whole = getResampler(44100, 16000).process(x);
+    const s = new FeatureStream(DEFAULT_FRONTEND, 44100);
+    let checked = 0;
+    feed(s, x, 4, () => {
+      const end = s.framesDone;
+      if (end < s.windowFrames || end % 5 !== 0) return;
+      const from = (end - s.windowFrames) * 160;
+      expect(s.window(end)).toEqual(audioToFeatures(whole.slice(from, from + 16000), 16000, DEFAULT_FRONTEND));
+      checked++;
+    });
+    expect(checked).toBeGreaterThan(3);
+  });
+
+  it('rejects non-finite samples and windows it no longer holds', () => {
+    const s = new FeatureStream(DEFAULT_FRONTEND, 16000);
+    expect(() => s.push(Float32Array.of(0, NaN))).toThrow(/stream sample 1 is NaN/);
+    s.push(noise(5, 32000));
+    expect(() => s.window(s.windowFrames)).toThrow(/not available/);
+  });
+});
+
+describe('KeywordDetector', () => {
+  const clip = decodeWav(readFileSync('models/clips/kws/yes.wav'));
+
+  it('runs each window through the model as the clip would, and fires once per refractory period', async () => {
+    const model = await (await createRuntime({ backend: 'cpu' })).load(new Uint8Array(readFileSync('models/kws-reactnet.bee')));
+    const stream = new Float32Array(16000 * 4);
+    stream.set(clip.samples, 16000);
+    const outcomes: { time: number; label: string; exit: number }[] = [];
+    const det = createDetector(model, {
+      sampleRate: 16000,
+      hopMs: 250,
+      smoothing: 1,
+      probabilityThreshold: 0,
+      refractoryMs: 1500,
+      ignore: [],
+      onWindow: (w) => outcomes.push({ time: w.time, label: w.result!.label, exit: w.result!.exit }),
+    });
+    const events = [];
+    for (let i = 0; i < stream.length; i += 1600) events.push(...(await det.push(stream.subarray(i, i + 1600))));
+    // Windows end every 250 ms from 1 s on; the one ending at 2 s holds exactly the clip.
+    expect(outcomes.map((o) => o.time)).toEqual(Array.from({ length: 13 }, (_, k) => 1 + 0.25 * k));
+    const alone = await model.classify({ audio: clip.samples, sampleRate: 16000 });
+    expect(outcomes[4]).toEqual({ time: 2, label: alone.label, exit: alone.exit });
+    // Threshold 0: the first window fires, then one event per 1.5 s at most.
+    expect(events.map((e) => e.time)).toEqual([1, 2.5, 4]);
+    for (const e of events) expect(e.probability).toBeGreaterThan(0);
+    const st = det.stats();
+    expect(st).toMatchObject({ windows: 13, gated: 0, dropped: 0, detections: 3, audioSeconds: 4 });
+    expect(st.exits.reduce((a, b) => a + b, 0)).toBe(13);
+    model.dispose();
+  });
+
+  it('counts the windows it drops when pushes outrun the model, gates quiet windows, and stops', async () => {
+    const model = await (await createRuntime({ backend: 'cpu' })).load(new Uint8Array(readFileSync('models/kws-reactnet.bee')));
+    const det = createDetector(model, { sampleRate: 16000, hopMs: 100, maxQueuedWindows: 2 });
+    await det.push(new Float32Array(16000 * 3).map((_, i) => 0.1 * Math.sin(i)));
+    const st = det.stats();
+    expect(st.windows).toBe(21);
+    expect(st.dropped).toBe(19);
+    const gated = createDetector(model, { sampleRate: 16000, energyGateDb: -60 });
+    await gated.push(new Float32Array(16000 * 2));
+    expect(gated.stats().gated).toBeGreaterThan(0);
+    const ac = new AbortController();
+    const stopped = createDetector(model, { sampleRate: 16000, signal: ac.signal });
+    ac.abort();
+    await expect(stopped.push(new Float32Array(100))).rejects.toThrow(/stopped/);
+    expect(() => createDetector(model, { sampleRate: 16000, hopMs: 0 })).toThrow(/hopMs must be a positive number/);
+    model.dispose();
+  });
+});
