@@ -1,11 +1,11 @@
 // The beenet demo page: pick a shipped model and a backend, feed it the microphone, example clips or a dropped
 // file, and watch where each clip leaves the network. Plain DOM, no framework; every dynamic element is built
 // with ui/dom.ts so the page runs under a strict CSP.
-import { createRuntime, decodeWav, isBeenetError, type BackendChoice, type BeenetModel, type ClassifyResult, type Runtime, type ScheduleMode } from '../src/index';
+import { createDetector, createRuntime, decodeWav, isBeenetError, type BackendChoice, type Detection, type KeywordDetector, type WindowOutcome, type BeenetModel, type ClassifyResult, type Runtime, type ScheduleMode } from '../src/index';
 import { decodeAudio } from '../src/audio/browser';
 import { loadCatalog, loadClips, loadReport, type ClipEntry, type ModelEntry, type ParsedReport } from './ui/catalog';
 import { bigNumber, byId, clear, h, median, ms, pct } from './ui/dom';
-import { Microphone, type MicWindow } from './ui/mic';
+import { Microphone } from './ui/mic';
 import { renderDiagram, renderGates, renderHistogram, renderProbabilities, renderTradeoff, type Criterion, type Topology } from './ui/views';
 
 const $ = {
@@ -411,22 +411,47 @@ function setLevel(db: number): void {
 }
 
 let lastMicLog = 0;
+/** The streaming detector the microphone feeds (src/stream/detector.ts): windows, smoothing, events. */
+let detector: KeywordDetector | null = null;
+let lastDetection: Detection | null = null;
 
-function onMicWindow(w: MicWindow): void {
-  if (w.levelDb < GATE_DB) {
-    $.micStatus.textContent = `Listening… (level ${w.levelDb.toFixed(0)} dBFS, below the ${GATE_DB} dBFS gate)`;
-    return;
+const MIC_INPUT: Input = { audio: new Float32Array(0), sampleRate: 16000, source: 'microphone', kind: 'mic' };
+
+function onMicWindow(w: WindowOutcome): void {
+  if (!detector) return;
+  const st = detector.stats();
+  const ran = st.windows - st.gated - st.dropped;
+  const saved = ran > 0 ? `${pct(1 - st.meanBinaryOpsFraction, 0)} of the binary ops saved` : 'nothing run yet';
+  const heard = lastDetection ? `; last: “${lastDetection.label}” at ${lastDetection.time.toFixed(1)} s (E${lastDetection.exit + 1})` : '';
+  $.micStatus.textContent =
+    `Listening: ${st.windows} windows in ${st.audioSeconds.toFixed(0)} s, exits ${st.exits.join('/')}, ${st.gated} below the ` +
+    `${GATE_DB} dBFS gate, ${st.dropped} dropped; ${saved}${heard}`;
+  if (w.result) {
+    record(w.result, MIC_INPUT);
+    renderResult(w.result, MIC_INPUT);
   }
-  $.micStatus.textContent = `Classifying the last second (level ${w.levelDb.toFixed(0)} dBFS)`;
-  // Drop windows while busy: a fresh window comes 250 ms later; queueing would only add lag.
-  if (busy) return;
-  void classify({ audio: w.samples, sampleRate: w.sampleRate, source: 'microphone', kind: 'mic' }, true);
+}
+
+function onMicDetection(d: Detection): void {
+  lastDetection = d;
+  const li = h('li', { class: 'log-item detection', testid: 'detection', attrs: { 'data-key': `detect:${d.label}` } }, [
+    h('span', { class: 'log-src mic', text: 'heard' }),
+    h('span', { class: 'log-label', text: d.label }),
+    h('span', { class: `log-exit e${d.exit}`, text: `E${d.exit + 1}` }),
+    h('span', { class: 'log-ms', text: `p ${d.probability.toFixed(2)}` }),
+    h('span', { class: 'log-count', text: '' }),
+    h('span', { class: 'log-from muted', text: `${d.time.toFixed(1)} s` }),
+  ]);
+  $.log.prepend(li);
+  while ($.log.children.length > LOG_MAX) $.log.lastElementChild?.remove();
 }
 
 async function toggleMic(): Promise<void> {
   showInputError(null);
   if (mic.running) {
     mic.stop();
+    detector?.stop();
+    detector = null;
     $.micLabel.textContent = 'Start microphone';
     $.micBtn.classList.remove('live');
     $.micStatus.textContent = 'Microphone off.';
@@ -437,13 +462,33 @@ async function toggleMic(): Promise<void> {
     showInputError('This browser has no microphone capture with AudioWorklet (needs https or localhost).');
     return;
   }
-  const d = state.model?.description.frontend;
+  if (!state.model) return;
+  let detectorModel: BeenetModel | null = null;
   try {
     $.micBtn.disabled = true;
+    lastDetection = null;
     await mic.start({
-      windowSeconds: d ? d.clipSamples / d.sampleRate : 1,
-      rate: 4,
-      onWindow: onMicWindow,
+      onBlock: (block, sampleRate) => {
+        const model = state.model;
+        if (!model) return;
+        // One detector per capture and model: created at the context's rate, replaced when the model changes.
+        if (detector && detectorModel !== model) {
+          detector.stop();
+          detector = null;
+        }
+        detectorModel = model;
+        detector ??= createDetector(model, {
+          sampleRate,
+          hopMs: 100,
+          energyGateDb: GATE_DB,
+          exit: exitOptions(),
+          onWindow: onMicWindow,
+          onDetection: onMicDetection,
+        });
+        detector.push(block).catch((e: unknown) => {
+          if (!(isBeenetError(e) && e.code === 'DISPOSED')) showInputError(`Listening failed: ${errorText(e)}`);
+        });
+      },
       onLevel: setLevel,
     });
     $.micLabel.textContent = 'Stop microphone';

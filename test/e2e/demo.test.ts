@@ -168,6 +168,8 @@ describe('demo page', () => {
   it('listens to the microphone through the AudioWorklet', async () => {
     await page.getByTestId('mic-button').click();
     await page.waitForFunction(() => document.querySelector('[data-testid="log-item"][data-key^="mic:"]') !== null, undefined, { timeout: 15_000 });
+    // The streaming detector's own account: windows, exits, gate, drops.
+    expect(await page.getByTestId('mic-status').textContent()).toMatch(/^Listening: \d+ windows in \d+ s, exits [\d/]+, \d+ below the .* \d+ dropped/);
     await page.getByTestId('mic-button').click();
   });
 
