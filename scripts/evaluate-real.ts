@@ -1,5 +1,5 @@
 // A shipped model on real speakers it never trained on, through the runtime (audio in, the model's own front end):
-//   npx tsx scripts/evaluate-real.ts --model models/kws-reactnet.bee [--data ../shared/data] [--backend wasm]
+//   npm run evaluate:real -- --model models/kws-reactnet.bee [--data ../shared/data] [--backend wasm]
 // kws: the Speech Commands v0.02 test wavs in <data>/speech-commands-v2/test-wav-40pct (12 classes, ~40 % of
 // the canonical test speakers) and, for the clips that have one, the same clip's spectrogram image as features
 // (the decisive check that the front end computes what the images hold). digits: the held-out FSDD speakers.
