@@ -346,6 +346,20 @@ function renderClips(clips: ClipEntry[], entry: ModelEntry): void {
   }
 }
 
+/** Marks an example with what the current model and settings made of it: expected vs got, and the exit. */
+function markClip(file: string, r: ClassifyResult): void {
+  const b = $.clips.querySelector<HTMLElement>(`[data-testid="clip"][data-file="${CSS.escape(file)}"]`);
+  if (!b) return;
+  const expected = b.dataset.label ?? '';
+  const ok = r.label === expected;
+  b.classList.toggle('right', ok);
+  b.classList.toggle('wrong', !ok);
+  b.dataset.got = r.label;
+  b.textContent = ok ? `${expected} ✓` : `${expected} ✗ ${r.label}`;
+  b.title = `${file}: expected ${expected}, got ${r.label} at exit ${r.exit + 1}`;
+  b.setAttribute('aria-label', `${expected}: ${ok ? 'right' : `wrong, heard ${r.label}`} (exit ${r.exit + 1})`);
+}
+
 async function decodeBytes(bytes: ArrayBuffer, fallbackRate: number): Promise<{ audio: Float32Array; sampleRate: number }> {
   try {
     // Our own WAV reader gives exactly the samples the Node runtime sees; the browser's decoder is the fallback.
@@ -535,6 +549,7 @@ async function classify(input: Input, count: boolean): Promise<void> {
     state.lastResult = r;
     state.seq++;
     if (count) record(r, input);
+    if (input.kind === 'clip') markClip(input.source, r);
     renderResult(r, input);
   } catch (e) {
     if (model === state.model && !(isBeenetError(e) && e.code === 'DISPOSED')) showInputError(`Classification failed: ${errorText(e)}`);

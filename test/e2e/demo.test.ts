@@ -126,6 +126,10 @@ describe('demo page', () => {
       // The diagram marks that exit, and the metric names it.
       expect(await page.locator('[data-testid="exit-diagram"] circle.exit').nth(r.exit).getAttribute('class')).toContain('taken');
       expect(await page.getByTestId('result-exit').textContent()).toContain(`E${r.exit + 1}`);
+      // The example itself says expected vs got.
+      const chip = page.locator(`[data-testid="clip"][data-file="${c.file}"]`);
+      expect(await chip.getAttribute('data-got')).toBe(r.label);
+      expect(await chip.getAttribute('class')).toContain(r.label === c.label ? 'right' : 'wrong');
     }
     expect(await page.getByTestId('session-count').textContent()).toBe(String(fixture.clips.length));
     expect(await page.locator('[data-testid="histogram"] rect.hist-bar').count()).toBe(fixture.clips[0].exits.length);
