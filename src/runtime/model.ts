@@ -77,6 +77,8 @@ export class BeenetModel {
     readonly plan: ModelPlan,
     executor: StageExecutor,
     private readonly createExecutor: ExecutorFactory,
+    /** Called once when the model is disposed (the runtime forgets it). */
+    private readonly onDispose: () => void = () => {},
   ) {
     this.description = model.description;
     this.labels = model.description.labels;
@@ -148,6 +150,7 @@ export class BeenetModel {
     this.disposed = true;
     this.executor?.dispose();
     this.executor = null;
+    this.onDispose();
   }
 
   private live(): StageExecutor {

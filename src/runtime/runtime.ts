@@ -155,13 +155,18 @@ export class Runtime {
     });
   }
 
+  /** Models loaded on this runtime and not yet disposed (a disposed model is forgotten at once). */
+  get modelCount(): number {
+    return this.models.size;
+  }
+
   /** Loads a model from a URL, bytes or a parsed BeeModel; compiles every pipeline before resolving. */
   async load(source: ModelSource): Promise<BeenetModel> {
     if (this.disposed) throw new BeenetError('DISPOSED', 'the runtime was disposed');
     const model = await readModelSource(source, this.options.readFile);
     const plan = planModel(model.description, model.tensors);
     const factory = (): Promise<StageExecutor> => this.createExecutor(plan);
-    const m = new BeenetModel(model, plan, await factory(), factory);
+    const m: BeenetModel = new BeenetModel(model, plan, await factory(), factory, () => this.models.delete(m));
     this.models.add(m);
     return m;
   }
@@ -194,7 +199,7 @@ export class Runtime {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const m of this.models) m.dispose();
+    for (const m of [...this.models]) m.dispose();
     this.models.clear();
     if (this.gpuContext && !this.options.device) this.gpuContext.device.destroy();
     this.gpuContext = null;
