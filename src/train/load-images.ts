@@ -72,13 +72,15 @@ export function loadImageTask(corpus: string, opts: ImageTaskOptions, cacheDir: 
 /** FSDD recordings through the model's front end, as extra clips of each split (digits on real voices). */
 export function fsddExtraClips(dir: string, frontend: FrontendConfig): ExtraClips[] {
   const clips = listFsdd(dir);
+  // Raw features, like the image pixels: the caller normalises (a model's config names its statistics).
+  const fe: FrontendConfig = { ...frontend, normalization: null };
   return (['train', 'validation', 'test'] as const).map((split) => {
     const sel = clips.filter((c) => c.split === split);
-    const per = featureShape(frontend).reduce((x, y) => x * y, 1);
+    const per = featureShape(fe).reduce((x, y) => x * y, 1);
     const features = new Float32Array(sel.length * per);
     sel.forEach((c, i) => {
       const wav = decodeWav(readFileSync(join(dir, c.file)));
-      features.set(audioToFeatures(wav.samples, wav.sampleRate, frontend), i * per);
+      features.set(audioToFeatures(wav.samples, wav.sampleRate, fe), i * per);
     });
     return { split, features, labels: sel.map((c) => c.label), ids: sel.map((c) => `fsdd/${c.file}`) };
   });
