@@ -1,5 +1,6 @@
 // Always-on keyword spotting, measured on long streams built from real recordings (../shared/data):
 //   npm run bench:stream [-- --model models/kws-reactnet.bee] [--minutes 10] [--backend wasm] [--seed 1]
+//   [--probability P --smoothing N] (detector tuning) [--no-write]
 // - keyword stream: test-set keywords (test-wav-40pct, speakers never trained on) at random times, every ~3 s, over
 //   the corpus's real background noise (dishes, bike, tap, miaowing) at random gains;
 // - negative stream: the same noise with non-keyword test speech (`_unknown_` words) and nothing else.
@@ -81,10 +82,11 @@ interface RunResult {
   wallMsPerAudioSecond: number;
 }
 
-async function runStream(model: BeenetModel, audio: Float32Array, thresholds: number[] | null): Promise<RunResult> {
+async function runStream(model: BeenetModel, audio: Float32Array, thresholds: number[] | null, tuning: { probabilityThreshold?: number; smoothing?: number }): Promise<RunResult> {
   const events: Detection[] = [];
   const det = createDetector(model, {
     sampleRate: RATE,
+    ...tuning,
     exit: thresholds ? { thresholds } : undefined,
     onDetection: (e) => events.push(e),
   });
@@ -130,6 +132,9 @@ async function main(): Promise<void> {
       minutes: { type: 'string', default: '10' },
       backend: { type: 'string', default: 'wasm' },
       seed: { type: 'string', default: '1' },
+      probability: { type: 'string' },
+      smoothing: { type: 'string' },
+      'no-write': { type: 'boolean', default: false },
     },
   });
   const sc = join(values.data, 'speech-commands-v2');
@@ -149,6 +154,10 @@ async function main(): Promise<void> {
   const negStream = noiseBed(join(sc, 'background_noise'), minutes * 60, rng);
   const negPlaced = place(negStream, testClips(wavs, (l) => l === '_unknown_', rng), rng);
   const calibrated = model.description.exitPolicy.thresholds;
+  const tuning = {
+    probabilityThreshold: values.probability === undefined ? undefined : Number(values.probability),
+    smoothing: values.smoothing === undefined ? undefined : Number(values.smoothing),
+  };
   const out: Record<string, unknown> = {
     date: new Date().toISOString(),
     model: values.model,
@@ -158,11 +167,11 @@ async function main(): Promise<void> {
     cpu: cpus()[0]?.model,
     cores: cpus().length,
     minutesPerStream: minutes,
-    detector: 'defaults: hop 100 ms, smoothing 3, probability 0.7, refractory 1 s',
+    detector: `hop 100 ms, smoothing ${tuning.smoothing ?? 'default'}, probability ${tuning.probabilityThreshold ?? 'default'}, refractory 1 s`,
   };
   for (const [name, thresholds] of [['early exits (calibrated)', calibrated], ['every window to the last exit', calibrated.map(() => 0)]] as const) {
-    const kw = await runStream(model, kwStream, [...thresholds]);
-    const neg = await runStream(model, negStream, [...thresholds]);
+    const kw = await runStream(model, kwStream, [...thresholds], tuning);
+    const neg = await runStream(model, negStream, [...thresholds], tuning);
     const k = score(kwPlaced, kw.events, keywords);
     const n = score(negPlaced, neg.events, keywords);
     out[name] = {
@@ -179,6 +188,7 @@ async function main(): Promise<void> {
     };
     console.log(name, JSON.stringify(out[name], null, 1));
   }
+  if (values['no-write']) return;
   mkdirSync('bench/results', { recursive: true });
   const file = join('bench', 'results', `stream-${out.date as string}.json`.replace(/:/g, ''));
   writeFileSync(file, JSON.stringify(out, null, 1) + '\n');
