@@ -135,10 +135,10 @@ async function main(): Promise<void> {
   const valRec = evaluateSplit(res.net, data.validation, data.frames, data.bands);
   const testRec = evaluateSplit(res.net, data.test, data.frames, data.bands);
   if (images) {
-    log(`test, last exit, per source: ${accuracyBySource(data.test.ids, testRec).map(([src, acc, n]) => `${src} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
+    log(`test, last exit, per source: ${lastExitAccuracyBy(data.test.ids, testRec, (id) => (id.startsWith('fsdd/') ? 'fsdd' : 'speech-commands images')).map(([src, acc, n]) => `${src} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
   if (task !== 'synthetic' && !images) {
-    const byVoice = lastExitAccuracyByTimbre(a.get('manifest') ?? `data/${task}/manifest.json`, data.test.ids, testRec);
+    const byVoice = lastExitAccuracyBy(data.test.ids, testRec, timbreOf(a.get('manifest') ?? `data/${task}/manifest.json`));
     log(`test, last exit, per voice: ${byVoice.map(([t, acc, n]) => `${t} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
   const pct = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
@@ -209,12 +209,12 @@ async function main(): Promise<void> {
   res.net.dispose();
 }
 
-/** Last-exit accuracy per data source (the first path component: fsdd, or an image folder), worst first. */
-function accuracyBySource(ids: string[], rec: ExitRecords): [string, number, number][] {
+/** Last-exit accuracy per group of clips (`groupOf(id)`), worst first: [group, accuracy, clips]. */
+function lastExitAccuracyBy(ids: string[], rec: ExitRecords, groupOf: (id: string) => string): [string, number, number][] {
   const last = rec.argmax[rec.argmax.length - 1];
   const tally = new Map<string, [number, number]>();
   ids.forEach((id, i) => {
-    const key = id.startsWith('fsdd/') ? 'fsdd' : 'speech-commands images';
+    const key = groupOf(id);
     const t = tally.get(key) ?? [0, 0];
     t[0] += last[i] === rec.labels[i] ? 1 : 0;
     t[1]++;
@@ -223,20 +223,11 @@ function accuracyBySource(ids: string[], rec: ExitRecords): [string, number, num
   return [...tally].map(([t, [ok, n]]): [string, number, number] => [t, ok / n, n]).sort((x, y) => x[1] - y[1]);
 }
 
-/** Last-exit accuracy per recorded person or espeak-ng variant (the split unit), worst first: [timbre, accuracy, clips]. */
-function lastExitAccuracyByTimbre(manifestPath: string, ids: string[], rec: ExitRecords): [string, number, number][] {
+/** The recorded person or espeak-ng variant (the split unit) of each manifest clip. */
+function timbreOf(manifestPath: string): (id: string) => string {
   const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { clips: { path: string; aug?: { timbre?: string } }[] };
   const timbre = new Map(manifest.clips.map((c) => [c.path, c.aug?.timbre ?? 'unknown']));
-  const last = rec.argmax[rec.argmax.length - 1];
-  const tally = new Map<string, [number, number]>();
-  ids.forEach((id, i) => {
-    const key = timbre.get(id) ?? 'unknown';
-    const t = tally.get(key) ?? [0, 0];
-    t[0] += last[i] === rec.labels[i] ? 1 : 0;
-    t[1]++;
-    tally.set(key, t);
-  });
-  return [...tally].map(([t, [ok, n]]): [string, number, number] => [t, ok / n, n]).sort((x, y) => x[1] - y[1]);
+  return (id) => timbre.get(id) ?? 'unknown';
 }
 
 main().catch((e: unknown) => {

@@ -24,8 +24,8 @@ export interface SpeechCommandsOptions {
   seed?: number;
 }
 
-/** Deterministic number in [0, 1) from a string. */
-function unit(s: string): number {
+/** Deterministic number in [0, 1) from a string (stable splits and subsets). */
+export function unit(s: string): number {
   return createHash('sha1').update(s).digest().readUInt32BE(0) / 2 ** 32;
 }
 
@@ -48,7 +48,8 @@ function audioFiles(dir: string): string[] {
     .sort();
 }
 
-function readList(file: string): Set<string> {
+/** The lines of a split list (validation_list.txt, testing_list.txt); empty when the file is absent. */
+export function readList(file: string): Set<string> {
   if (!existsSync(file)) return new Set();
   return new Set(
     readFileSync(file, 'utf8')

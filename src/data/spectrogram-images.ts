@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { dirname, join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { BeenetError } from '../errors';
-import { SPEECH_COMMANDS_DIGITS, SPEECH_COMMANDS_KWS, speakerOf } from './corpora';
+import { readList, SPEECH_COMMANDS_DIGITS, SPEECH_COMMANDS_KWS, speakerOf, unit } from './corpora';
 import type { Split } from './manifest';
 
 export const IMAGE_FRAMES = 98;
@@ -29,21 +29,6 @@ export interface ImageClip {
   split: Split;
 }
 
-/** Deterministic number in [0, 1) from a string. */
-function unit(s: string): number {
-  return createHash('sha1').update(s).digest().readUInt32BE(0) / 2 ** 32;
-}
-
-function readList(file: string): Set<string> {
-  if (!existsSync(file)) throw new BeenetError('BAD_INPUT', `missing split list ${file}`);
-  return new Set(
-    readFileSync(file, 'utf8')
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter(Boolean),
-  );
-}
-
 /** Speakers of a split list (`word/<speaker>_nohash_<n>.wav` lines). */
 function listSpeakers(lines: Set<string>): Set<string> {
   return new Set([...lines].map((l) => speakerOf(l.split('/').pop()!)));
@@ -56,8 +41,13 @@ function listSpeakers(lines: Set<string>): Set<string> {
 export function listImages(corpus: string): ImageClip[] {
   const root = join(corpus, 'spectrograms');
   if (!existsSync(root)) throw new BeenetError('BAD_INPUT', `no spectrogram folder at ${root}`);
-  const valSpk = listSpeakers(readList(join(corpus, 'lists', 'validation_list.txt')));
-  const testSpk = listSpeakers(readList(join(corpus, 'lists', 'testing_list.txt')));
+  const list = (name: string): Set<string> => {
+    const file = join(corpus, 'lists', name);
+    if (!existsSync(file)) throw new BeenetError('BAD_INPUT', `missing split list ${file}`);
+    return listSpeakers(readList(file));
+  };
+  const valSpk = list('validation_list.txt');
+  const testSpk = list('testing_list.txt');
   const out: ImageClip[] = [];
   for (const dir of readdirSync(root).sort()) {
     const files = readdirSync(join(root, dir))
