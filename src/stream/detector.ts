@@ -123,19 +123,25 @@ export class KeywordDetector {
     this.ignore = new Set(this.o.ignore);
     this.nextWindowEnd = this.stream.windowFrames;
     this.counters = { windows: 0, gated: 0, dropped: 0, detections: 0, exits: new Array<number>(model.plan.stages.length).fill(0), inferenceMs: 0 };
+    if (options.signal?.aborted) this.stop();
     options.signal?.addEventListener('abort', () => this.stop(), { once: true });
   }
 
   /**
-   * Feeds a chunk; resolves with the events of the windows it completed once the model has seen them. Calls may
-   * overlap (a microphone callback need not wait): windows queue in order, and beyond `maxQueuedWindows` the
-   * oldest are dropped and counted.
+   * Feeds a chunk; resolves, once the model has caught up, with the events found while this call waited
+   * (`onDetection` sees every event as it happens). Calls may overlap (a microphone callback need not wait):
+   * windows queue in order, and beyond `maxQueuedWindows` the oldest are dropped and counted. A bad chunk
+   * (not a Float32Array, a non-finite sample) rejects and leaves the stream unchanged.
    */
   push(chunk: Float32Array): Promise<Detection[]> {
     if (this.stopped) return Promise.reject(new BeenetError('DISPOSED', 'the detector was stopped'));
-    this.stream.push(chunk, (framesDone) => {
-      if (framesDone === this.nextWindowEnd) this.takeWindow(framesDone);
-    });
+    try {
+      this.stream.push(chunk, (framesDone) => {
+        if (framesDone === this.nextWindowEnd) this.takeWindow(framesDone);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
     while (this.queue.length > this.o.maxQueuedWindows) {
       this.queue.shift();
       this.counters.dropped++;

@@ -5,6 +5,7 @@
 import { audioToFeatures, checkSampleRate, frameFeatures, framesAreIndependent } from '../audio/frontend';
 import { getResampler, type Resampler } from '../audio/resample';
 import { BeenetError } from '../errors';
+import { firstNonFinite } from '../finite';
 import type { FrontendConfig } from '../model/graph';
 
 /** A growable window onto a stream: holds samples [start, start + length) of it. */
@@ -58,6 +59,8 @@ export class FeatureStream {
   private frames: Float32Array[] = [];
   private firstFrame = 0;
   private computed = 0;
+  /** Input samples accepted so far (for error messages). */
+  private received = 0;
 
   constructor(cfg: FrontendConfig, inputRate: number) {
     checkSampleRate(inputRate);
@@ -84,9 +87,9 @@ export class FeatureStream {
    */
   push(chunk: Float32Array, onFrame?: (framesDone: number) => void): number {
     if (!(chunk instanceof Float32Array)) throw new BeenetError('BAD_INPUT', 'stream chunks must be Float32Array');
-    for (let i = 0; i < chunk.length; i++) {
-      if (!Number.isFinite(chunk[i])) throw new BeenetError('BAD_AUDIO', `stream sample ${this.input.end + i} is ${chunk[i]}`);
-    }
+    const bad = firstNonFinite(chunk);
+    if (bad >= 0) throw new BeenetError('BAD_AUDIO', `stream sample ${this.received + bad} is ${chunk[bad]}`);
+    this.received += chunk.length;
     if (this.resampler) {
       this.input.append(chunk);
       // Output sample j is final once every input sample it reads has arrived.

@@ -113,6 +113,13 @@ describe('KeywordDetector', () => {
     const stopped = createDetector(model, { sampleRate: 16000, signal: ac.signal });
     ac.abort();
     await expect(stopped.push(new Float32Array(100))).rejects.toThrow(/stopped/);
+    const aborted = createDetector(model, { sampleRate: 16000, signal: ac.signal });
+    await expect(aborted.push(new Float32Array(100))).rejects.toThrow(/stopped/);
+    const live = createDetector(model, { sampleRate: 16000 });
+    await live.push(new Float32Array(500));
+    await expect(live.push(Float32Array.of(0, 0, Infinity))).rejects.toThrow(/stream sample 502 is Infinity/);
+    await live.push(new Float32Array(100));
+    expect(live.stats().audioSeconds).toBe(600 / 16000);
     expect(() => createDetector(model, { sampleRate: 16000, hopMs: 0 })).toThrow(/hopMs must be a positive number/);
     model.dispose();
   });
