@@ -61,16 +61,20 @@ function logMelKey(c: LogMelConfig): string {
   return [c.sampleRate, c.windowSamples, c.hopSamples, c.fftSize, c.melBands, c.fMinHz, c.fMaxHz, c.logOffset].join(',');
 }
 
+/** A transform from a small cache (at most 8 configurations live; building one precomputes its tables). */
+function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let t = cache.get(key);
+  if (!t) {
+    t = make();
+    if (cache.size >= 8) cache.clear();
+    cache.set(key, t);
+  }
+  return t;
+}
+
 /** The (cached) log-mel transform for a front end config. */
 export function getLogMel(cfg: LogMelConfig): LogMel {
-  const key = logMelKey(cfg);
-  let lm = logMels.get(key);
-  if (!lm) {
-    lm = new LogMel(cfg);
-    if (logMels.size >= 8) logMels.clear();
-    logMels.set(key, lm);
-  }
-  return lm;
+  return cached(logMels, logMelKey(cfg), () => new LogMel(cfg));
 }
 
 const microfrontends = new Map<string, Microfrontend>();
@@ -85,14 +89,7 @@ function microfrontendConfig(cfg: FrontendConfig): MicrofrontendConfig {
 /** The (cached) microfrontend for a config of kind 'microfrontend'. Its state lives per call, not in the cache. */
 export function getMicrofrontend(cfg: FrontendConfig): Microfrontend {
   const mc = microfrontendConfig(cfg);
-  const key = JSON.stringify(mc);
-  let mf = microfrontends.get(key);
-  if (!mf) {
-    mf = new Microfrontend(mc);
-    if (microfrontends.size >= 8) microfrontends.clear();
-    microfrontends.set(key, mf);
-  }
-  return mf;
+  return cached(microfrontends, JSON.stringify(mc), () => new Microfrontend(mc));
 }
 
 /** The feature transform a config names: frames() and compute() are all the callers here need. */
