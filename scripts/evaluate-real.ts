@@ -4,13 +4,13 @@
 // the canonical test speakers) and, for the clips that have one, the same clip's spectrogram image as features
 // (the decisive check that the front end computes what the images hold). digits: the held-out FSDD speakers.
 // Writes models/reports/<model>.real.json (figures only: no audio). Skips with a message when <data> is absent.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { normalizeBands } from '../src/audio/logmel';
 import { decodeWav } from '../src/audio/wav';
 import { listFsdd } from '../src/data/fsdd';
-import { decodeSpectrogram } from '../src/data/spectrogram-images';
+import { decodeSpectrogram, listTestWavs } from '../src/data/spectrogram-images';
 import { readBee } from '../src/format/bee';
 import type { BackendChoice, ClassifyResult } from '../src/index';
 import { createNodeRuntime } from '../src/node';
@@ -23,22 +23,7 @@ interface Clip {
 }
 
 function kwsClips(data: string): Clip[] {
-  const root = join(data, 'speech-commands-v2', 'test-wav-40pct');
-  const images = join(data, 'speech-commands-v2', 'spectrograms');
-  const out: Clip[] = [];
-  for (const label of readdirSync(root).sort()) {
-    for (const f of readdirSync(join(root, label)).filter((x) => x.endsWith('.wav')).sort()) {
-      let image: string | null = null;
-      if (label === '_unknown_') {
-        const m = /^([^_]+)_(.+_nohash_\d+)\.wav$/.exec(f);
-        if (m) image = join(images, 'unknown', `${m[2]}.${m[1]}.jpg`);
-      } else if (label !== '_silence_') {
-        image = join(images, label, `${f.replace(/\.wav$/, '')}.${label}.jpg`);
-      }
-      out.push({ path: join(root, label, f), label, image: image && existsSync(image) ? image : null });
-    }
-  }
-  return out;
+  return listTestWavs(join(data, 'speech-commands-v2')).map((p) => ({ path: p.wav, label: p.label, image: p.image }));
 }
 
 function digitClips(data: string): Clip[] {

@@ -4,13 +4,14 @@
 // --set overrides a microfrontend parameter (e.g. pcanEnabled=false) or a shared field (windowSamples=400).
 // Prints a table and writes out/frontend-match.json. Skips (exit 0) when the data folder is absent.
 
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { DEFAULT_FRONTEND, MICROFRONTEND_16K, getLogMel } from '../src/audio/frontend';
 import { Microfrontend, type MicrofrontendConfig, type MicrofrontendParams } from '../src/audio/microfrontend';
 import { decodeWav } from '../src/audio/wav';
+import { decodeSpectrogram, listTestWavs } from '../src/data/spectrogram-images';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FRAMES = 98;
@@ -23,34 +24,12 @@ export interface Pair {
 
 /** Every wav / image pair of the test-wav-40pct set (silence has no image). */
 export function listPairs(dataset: string): Pair[] {
-  const wavRoot = join(dataset, 'test-wav-40pct');
-  const pairs: Pair[] = [];
-  for (const cls of readdirSync(wavRoot).sort()) {
-    if (cls === '_silence_') continue;
-    for (const f of readdirSync(join(wavRoot, cls)).sort()) {
-      if (!f.endsWith('.wav')) continue;
-      const base = f.slice(0, -4);
-      let image: string;
-      if (cls === '_unknown_') {
-        // backward_0c540988_nohash_0.wav <-> unknown/0c540988_nohash_0.backward.jpg
-        const cut = base.indexOf('_');
-        image = join(dataset, 'spectrograms', 'unknown', `${base.slice(cut + 1)}.${base.slice(0, cut)}.jpg`);
-      } else {
-        image = join(dataset, 'spectrograms', cls, `${base}.${cls}.jpg`);
-      }
-      if (existsSync(image)) pairs.push({ wav: join(wavRoot, cls, f), image });
-    }
-  }
-  return pairs;
+  return listTestWavs(dataset).flatMap((p) => (p.image ? [{ wav: p.wav, image: p.image }] : []));
 }
 
-/** A spectrogram image as [98, 40] time-major pixels (first channel; the images are grey). */
+/** A spectrogram image as [98, 40] time-major pixels. */
 export function readImage(bytes: Uint8Array): Float32Array {
-  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
-  if (img.width !== BANDS || img.height !== FRAMES) throw new Error(`image is ${img.width}x${img.height}, expected 40x98`);
-  const out = new Float32Array(FRAMES * BANDS);
-  for (let i = 0; i < out.length; i++) out[i] = img.data[4 * i];
-  return out;
+  return Float32Array.from(decodeSpectrogram(bytes));
 }
 
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {

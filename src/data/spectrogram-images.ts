@@ -155,3 +155,35 @@ export function labelImages(all: ImageClip[], opts: ImageTaskOptions): { labels:
   }
   return { labels, clips };
 }
+
+/** A test wav of `test-wav-40pct/<label>/` and its spectrogram image, when the corpus has one. */
+export interface WavImagePair {
+  wav: string;
+  label: string;
+  image: string | null;
+}
+
+/**
+ * Every wav of `<corpus>/test-wav-40pct` with the path of its image: `yes/<id>.wav` <-> `spectrograms/yes/<id>.yes.jpg`,
+ * `_unknown_/<word>_<id>.wav` <-> `spectrograms/unknown/<id>.<word>.jpg`; `_silence_` wavs have none.
+ */
+export function listTestWavs(corpus: string): WavImagePair[] {
+  const wavRoot = join(corpus, 'test-wav-40pct');
+  const images = join(corpus, 'spectrograms');
+  if (!existsSync(wavRoot)) throw new BeenetError('BAD_INPUT', `no test-wav-40pct folder at ${wavRoot}`);
+  const out: WavImagePair[] = [];
+  for (const label of readdirSync(wavRoot).sort()) {
+    for (const f of readdirSync(join(wavRoot, label)).filter((x) => x.endsWith('.wav')).sort()) {
+      const base = f.slice(0, -4);
+      let image: string | null = null;
+      if (label === '_unknown_') {
+        const cut = base.indexOf('_');
+        if (cut > 0) image = join(images, UNKNOWN_DIR, `${base.slice(cut + 1)}.${base.slice(0, cut)}.jpg`);
+      } else if (label !== '_silence_') {
+        image = join(images, label, `${base}.${label}.jpg`);
+      }
+      out.push({ wav: join(wavRoot, label, f), label, image: image && existsSync(image) ? image : null });
+    }
+  }
+  return out;
+}
