@@ -12,6 +12,7 @@
 // (split by speaker with the corpus's lists); the model carries the microfrontend front end.
 // --until-epoch N: stop after N epochs without changing the schedule; --resume out/<name>.ckpt.json continues it,
 // bit for bit the same as one run (test/train/resume.test.ts).
+// --init out/<other>.ckpt.json: start from that run's best weights on a new schedule (warm restart; fresh Adam).
 // --real-valued 1: a diagnostic, the same network with real weights and hard-tanh activations where the binary
 // units take signs (what binarisation costs); it logs accuracy per exit and per test voice and exports nothing.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -121,6 +122,7 @@ async function main(): Promise<void> {
     ...options,
     checkpoint: join('out', `${name}.ckpt.json`),
     resume: a.get('resume') ?? '',
+    init: a.get('init') ?? '',
     log,
     progress: bar ? (p) => bar.update(p) : null,
   }).finally(() => bar?.done());

@@ -54,6 +54,11 @@ export interface TrainOptions {
   untilEpoch: number;
   /** Checkpoint to resume from; '' = start fresh. */
   resume: string;
+  /**
+   * Checkpoint whose best weights start this run (a warm restart): a fresh optimizer, schedule and best-epoch
+   * record, so a finished run can be trained further on a new schedule. '' = random initialisation.
+   */
+  init: string;
   log: (line: string) => void;
   /**
    * Called after every step and every validation (src/train/progress.ts draws it as a bar). When set, the
@@ -82,6 +87,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   checkpoint: '',
   untilEpoch: 0,
   resume: '',
+  init: '',
   log: () => {},
   progress: null,
 };
@@ -261,6 +267,13 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   let bestEpoch = -1;
   let best = net.snapshot();
   let history: EpochStats[] = [];
+  if (o.resume && o.init) throw new Error('resume and init exclude each other: resume continues a run, init starts a new one');
+  if (o.init) {
+    const ck = JSON.parse(readFileSync(o.init, 'utf8')) as Checkpoint;
+    net.restore(fromRecord(ck.best));
+    best = net.snapshot();
+    o.log(`initialised from the best weights of ${o.init} (epoch ${ck.bestEpoch} of that run)`);
+  }
   if (o.resume) {
     const ck = JSON.parse(readFileSync(o.resume, 'utf8')) as Checkpoint;
     net.restore(fromRecord(ck.values));

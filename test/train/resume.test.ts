@@ -30,4 +30,25 @@ describe('resumable training', () => {
     const w = whole.net.snapshot();
     for (const [name, values] of rest.net.snapshot()) expect(values, name).toEqual(w.get(name));
   });
+
+  it('init starts a new run from a checkpoint\'s best weights, with a fresh schedule', async () => {
+    await initTrainingBackend();
+    const data = syntheticData(4, 12, 4, 5, 32, 16);
+    const cfg = tinyNetConfig('reactnet');
+    const options = { epochs: 2, batchSize: 12, learningRate: 1e-2, warmupSteps: 2, seed: 4, shards: 1, threads: 1 };
+    const source = join(dir, 'source.json');
+    const trained = await train(data, cfg, { ...options, checkpoint: source });
+    // At learning rate 0 nothing trainable moves: the run holds exactly the source's best weights.
+    const frozen = await train(data, cfg, { ...options, epochs: 1, learningRate: 0, init: source });
+    const names = new Set(frozen.net.trainableVariables().map((v) => v.name.slice(v.name.indexOf('/') + 1)));
+    expect(names.size).toBeGreaterThan(0);
+    const best = trained.best;
+    for (const [name, values] of frozen.net.snapshot()) if (names.has(name)) expect(values, name).toEqual(best.get(name));
+    expect(frozen.steps).toBe(Math.ceil(data.train.count / options.batchSize));
+    // Trained on, it starts where the source ended, not from scratch.
+    const fresh = await train(data, cfg, { ...options, epochs: 1 });
+    const warm = await train(data, cfg, { ...options, epochs: 1, init: source });
+    expect(warm.firstLoss).toBeLessThan(fresh.firstLoss);
+    await expect(train(data, cfg, { ...options, init: source, resume: source })).rejects.toThrow(/exclude/);
+  });
 });
