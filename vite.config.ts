@@ -13,7 +13,7 @@ export default defineConfig(({ mode }) => {
     return {
       build: {
         outDir: 'dist',
-        emptyOutDir: false,
+        emptyOutDir: true,
         target: 'es2022',
         minify: false,
         sourcemap: true,
@@ -26,7 +26,7 @@ export default defineConfig(({ mode }) => {
           formats: ['es'],
         },
         rollupOptions: {
-          external: [/^node:/, 'webgpu', 'wgsl_reflect', /^wgsl_reflect\//, 'fft.js'],
+          external: [/^node:/, 'webgpu', 'fft.js'],
         },
       },
     };

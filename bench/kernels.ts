@@ -6,6 +6,7 @@ import { acquireGpu } from '../src/gpu/device';
 import { encodeDispatch, type Dispatch } from '../src/gpu/kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convLayoutFor, convRealDispatch } from '../src/gpu/kernels/conv';
 import { KernelRegistry } from '../src/gpu/registry';
+import { reflectWgsl } from '../scripts/kernel-contract';
 import { nodeGpu, watchUncapturedErrors } from '../src/node/gpu';
 import { wordsFor } from '../src/layout/bits';
 
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   console.log(`adapter: ${JSON.stringify(ctx.adapterInfo)} isFallbackAdapter=${ctx.isFallbackAdapter} timing=${timer.source} conv layout=${layout}`);
 
   // Peak XOR + popcount.
-  reg.define({ name: 'popcount_peak', file: 'bench/kernels.ts (PEAK_WGSL)', code: PEAK_WGSL });
+  reg.define({ name: 'popcount_peak', file: 'bench/kernels.ts (PEAK_WGSL)', code: PEAK_WGSL, contract: reflectWgsl(PEAK_WGSL, 'bench/kernels.ts (PEAK_WGSL)') });
   const iters = 2048;
   const peakPipe = await reg.pipeline('popcount_peak', { ITERS: iters });
   const invocations = 64 * 256;

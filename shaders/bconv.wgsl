@@ -7,6 +7,7 @@
 // Weights come repacked by bconvWeightsForGpu (src/gpu/kernels/conv.ts): [owords][S rounded up to even][32]
 // u32, the 32 channels of a step contiguous (8 vec4 loads per step), zero past oc and in the padding step.
 // y runs over output words, z over the active-clip list.
+// beenet:append transform.wgsl  (the output transform: threshold or affine, see shaders/transform.wgsl)
 struct Params {
   batch: u32,
   h: u32,

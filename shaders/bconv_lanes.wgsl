@@ -7,6 +7,7 @@
 // (ky * kw + kx) * words(C) + input word), so a step's 32 lanes read 32 adjacent words and share one input word.
 // Threshold output: each lane's bit is OR-ed into its pixel's word in workgroup memory, then lane 0 writes it.
 // x runs over pixel pairs, y over output words, z over the active-clip list.
+// beenet:append transform.wgsl  (the output transform: threshold or affine, see shaders/transform.wgsl)
 struct Params {
   batch: u32,
   h: u32,

@@ -1,5 +1,6 @@
 // Binary dense layer: acc = I - 2 * popcount(x ^ w) over packed inputs, then the output transform
 // (threshold -> packed bits, one invocation per output word; affine -> floats). z runs over the active list.
+// beenet:append transform.wgsl  (the output transform: threshold or affine, see shaders/transform.wgsl)
 struct Params {
   batch: u32,
   inFeatures: u32,

@@ -2,6 +2,7 @@
 // threshold -> packed bits). Each accumulator sums in kh, kw, ci order like src/cpu/conv-real.ts.
 // Invocation: 4 output pixels along x x one output word (32 channels, done 4 at a time in registers);
 // y runs over output words, z over the active-clip list.
+// beenet:append transform.wgsl  (the output transform: threshold or affine, see shaders/transform.wgsl)
 struct Params {
   batch: u32,
   h: u32,

@@ -5,6 +5,7 @@
 // affine -> floats, or F32 threshold -> packed bits (each lane's bit OR-ed into its pixel's word in workgroup
 // memory, then lane 0 writes it). Params as in conv_real.wgsl (tilesX unused).
 // x runs over pixel pairs, y over output words, z over the active-clip list.
+// beenet:append transform.wgsl  (the output transform: threshold or affine, see shaders/transform.wgsl)
 struct Params {
   batch: u32,
   h: u32,

@@ -1,7 +1,9 @@
-// Kernel registry: reflects each WGSL kernel to build explicit bind-group layouts, checks bindings before they
-// reach WebGPU (clear errors instead of validation crashes), compiles and caches pipelines.
-import { ResourceType, WgslReflect, type VariableInfo } from 'wgsl_reflect/wgsl_reflect.module.js';
+// Kernel registry: builds explicit bind-group layouts from the kernel contract (reflected from the WGSL at build
+// time, src/gpu/contract.ts), checks bindings before they reach WebGPU (clear errors instead of validation
+// crashes), compiles and caches pipelines.
 import { BeenetError } from '../errors';
+import { KERNEL_CONTRACT } from './generated/kernel-contract';
+import type { KernelContractShape } from './contract';
 import { USAGE } from './usage';
 import type { BufferPool } from './buffers';
 
@@ -11,9 +13,13 @@ export interface KernelSource {
   /** File the code came from, for error messages, e.g. 'shaders/bconv.wgsl'. */
   file: string;
   code: string;
-  entryPoint?: string;
   /** A shared snippet appended to the kernel's own code: lines from `line` on come from `file`. */
   appended?: { file: string; line: number };
+  /**
+   * Its bindings and uniform, for a kernel outside shaders/ (tests, benchmarks: scripts/kernel-contract.ts
+   * `reflectWgsl`); a shipped kernel's comes from the generated contract.
+   */
+  contract?: KernelContractShape;
 }
 
 /** "file:line:column" of a compiler message, mapping lines of an appended snippet back to the snippet's file. */
@@ -47,23 +53,6 @@ export type Constants = Record<string, number>;
 export type BufferRange = GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number };
 
 
-/** Minimum binding size: reflected size, or for runtime-sized arrays the fixed prefix plus one element. */
-function minBindingSize(v: VariableInfo): number {
-  if (v.size > 0) return v.size;
-  if (v.type.isArray) return Math.max(4, v.stride);
-  const members = v.members;
-  if (members && members.length > 0) {
-    const last = members[members.length - 1];
-    return last.offset + Math.max(4, last.stride);
-  }
-  return 4;
-}
-
-function kindOf(v: VariableInfo): BindingKind {
-  if (v.resourceType === ResourceType.Uniform) return 'uniform';
-  return v.access === 'read_write' || v.access === 'write' ? 'storage' : 'read-only-storage';
-}
-
 function rangeOf(r: BufferRange): { buffer: GPUBuffer; offset: number; size: number } {
   if ('buffer' in r && !('mapState' in r)) {
     const offset = r.offset ?? 0;
@@ -85,29 +74,13 @@ export class KernelRegistry {
     this.pool = pool;
   }
 
-  /** Registers a kernel (idempotent by name): reflects its bindings and creates its explicit layouts. */
+  /** Registers a kernel (idempotent by name): its contract's bindings as explicit layouts. */
   define(source: KernelSource): KernelInfo {
     const known = this.kernels.get(source.name);
     if (known) return known;
-    let reflect: WgslReflect;
-    try {
-      reflect = new WgslReflect(source.code);
-    } catch (cause) {
-      throw new BeenetError('SHADER_COMPILE', `${source.file}: cannot parse WGSL: ${String(cause)}`, { cause });
-    }
-    const entry = source.entryPoint
-      ? reflect.entry.compute.find((f) => f.name === source.entryPoint)
-      : reflect.entry.compute[0];
-    if (!entry) throw new BeenetError('SHADER_COMPILE', `${source.file}: no compute entry point ${source.entryPoint ?? ''}`);
-    const bindings: BindingInfo[] = [];
-    for (const group of reflect.getBindGroups()) {
-      for (const v of group ?? []) {
-        if (!v) continue;
-        if (v.group !== 0) throw new BeenetError('SHADER_COMPILE', `${source.file}: binding '${v.name}' must be in group 0`);
-        bindings.push({ name: v.name, binding: v.binding, kind: kindOf(v), minSize: minBindingSize(v) });
-      }
-    }
-    bindings.sort((a, b) => a.binding - b.binding);
+    const contract: KernelContractShape | undefined = source.contract ?? (KERNEL_CONTRACT as Record<string, KernelContractShape>)[source.name];
+    if (!contract) throw new BeenetError('KERNEL_BINDING', `kernel '${source.name}' (${source.file}) has no contract: shipped kernels get one from npm run build:contract`);
+    const bindings: BindingInfo[] = contract.bindings.map((b) => ({ name: b.name, binding: b.binding, kind: b.kind, minSize: b.minSize }));
     const layout = this.device.createBindGroupLayout({
       label: source.name,
       entries: bindings.map((b) => ({
@@ -116,10 +89,10 @@ export class KernelRegistry {
         buffer: { type: b.kind, minBindingSize: b.minSize },
       })),
     });
-    const wg = entry.workgroupSize ?? [1, 1, 1];
+    const wg = contract.workgroupSize;
     const info: KernelInfo = {
       source,
-      entryPoint: entry.name,
+      entryPoint: contract.entryPoint,
       bindings,
       workgroupSize: [wg[0], wg[1], wg[2]],
       layout,

@@ -12,22 +12,12 @@ import maxpoolBits from '../../shaders/maxpool_bits.wgsl?raw';
 import pack from '../../shaders/pack.wgsl?raw';
 import poolFloat from '../../shaders/pool_float.wgsl?raw';
 import transform from '../../shaders/transform.wgsl?raw';
+import { contractOf, KERNEL_NAMES, type KernelName } from './contract';
 import type { KernelRegistry, KernelSource } from './registry';
 
-export type KernelName =
-  | 'pack'
-  | 'conv_real'
-  | 'conv_real_lanes'
-  | 'bconv'
-  | 'bconv_lanes'
-  | 'maxpool_bits'
-  | 'pool_float'
-  | 'gap'
-  | 'dense'
-  | 'bdense'
-  | 'exit_result'
-  | 'exit_gate';
+export { KERNEL_NAMES, type KernelName };
 
+// Typed by the contract: a shader file without an entry here (or an entry without a file) fails to compile.
 const CODE: Record<KernelName, string> = {
   pack,
   conv_real: convReal,
@@ -43,16 +33,14 @@ const CODE: Record<KernelName, string> = {
   exit_gate: exitGate,
 };
 
-export const KERNEL_NAMES = Object.keys(CODE) as KernelName[];
-
-/** Kernels with a fused affine output transform get shaders/transform.wgsl appended (WGSL has no includes). */
-const WITH_TRANSFORM: ReadonlySet<KernelName> = new Set(['bconv', 'bconv_lanes', 'conv_real', 'conv_real_lanes', 'bdense']);
+/** Snippets a kernel appends (its `// beenet:append` line; WGSL has no includes). */
+const SNIPPETS: Record<string, string> = { 'shaders/transform.wgsl': transform };
 
 export function kernelSource(name: KernelName): KernelSource {
-  const file = `shaders/${name}.wgsl`;
-  if (!WITH_TRANSFORM.has(name)) return { name, file, code: CODE[name] };
+  const { file, appends } = contractOf(name);
+  if (!appends) return { name, file, code: CODE[name] };
   const own = CODE[name].endsWith('\n') ? CODE[name] : `${CODE[name]}\n`;
-  return { name, file, code: own + transform, appended: { file: 'shaders/transform.wgsl', line: own.split('\n').length } };
+  return { name, file, code: own + SNIPPETS[appends], appended: { file: appends, line: own.split('\n').length } };
 }
 
 /** Registers a kernel with the registry (once) and returns its name. */

@@ -4,6 +4,7 @@ import { isBeenetError } from '../../src/errors';
 import { BufferPool } from '../../src/gpu/buffers';
 import { acquireGpu, isSoftwareAdapter } from '../../src/gpu/device';
 import { KernelRegistry } from '../../src/gpu/registry';
+import { reflectWgsl } from '../../scripts/kernel-contract';
 import { nodeGpu } from '../../src/node/gpu';
 import { readU32, run, testGpu, upload } from '../helpers/gpu';
 
@@ -73,7 +74,7 @@ describe('acquireGpu', () => {
 describe('KernelRegistry', () => {
   it('builds explicit layouts from reflection and runs a kernel', async () => {
     const t = await testGpu();
-    const info = t.reg.define({ name: 'tiny', file: 'test/tiny.wgsl', code: TINY });
+    const info = t.reg.define({ name: 'tiny', file: 'test/tiny.wgsl', code: TINY, contract: reflectWgsl(TINY, 'test/tiny.wgsl') });
     expect(info.bindings.map((b) => [b.name, b.kind, b.minSize])).toEqual([
       ['p', 'uniform', 8], ['src', 'read-only-storage', 4], ['dst', 'storage', 4],
     ]);
@@ -89,7 +90,7 @@ describe('KernelRegistry', () => {
 
   it('rejects missing, wrongly used, too small and aliased bindings with KERNEL_BINDING', async () => {
     const t = await testGpu();
-    t.reg.define({ name: 'tiny', file: 'test/tiny.wgsl', code: TINY });
+    t.reg.define({ name: 'tiny', file: 'test/tiny.wgsl', code: TINY, contract: reflectWgsl(TINY, 'test/tiny.wgsl') });
     const u = t.pool.uniform(Uint32Array.of(1, 1));
     const s = upload(t, new Uint32Array(8));
     const cases: [Record<string, GPUBuffer | { buffer: GPUBuffer; offset?: number; size?: number }>, RegExp][] = [
@@ -127,7 +128,7 @@ describe('KernelRegistry', () => {
   it('reports a WGSL compile error with file, line and column', async () => {
     const t = await testGpu();
     const bad = TINY.replace('src[gid.x] * p.scale', 'src[gid.x] * 1.5');
-    t.reg.define({ name: 'bad', file: 'shaders/bad.wgsl', code: bad });
+    t.reg.define({ name: 'bad', file: 'shaders/bad.wgsl', code: bad, contract: reflectWgsl(bad, 'shaders/bad.wgsl') });
     const e = await t.reg.pipeline('bad').catch((x: unknown) => x);
     expect(isBeenetError(e, 'SHADER_COMPILE')).toBe(true);
     expect((e as Error).message).toMatch(/shaders\/bad\.wgsl:7:\d+: /);
@@ -138,7 +139,7 @@ describe('KernelRegistry', () => {
     const own = `${TINY}\n`;
     const snippet = 'fn helper() -> f32 {\n  return vec2u(1u);\n}\n';
     const line = own.split('\n').length;
-    t.reg.define({ name: 'snippet', file: 'shaders/own.wgsl', code: own + snippet, appended: { file: 'shaders/snippet.wgsl', line } });
+    t.reg.define({ name: 'snippet', file: 'shaders/own.wgsl', code: own + snippet, appended: { file: 'shaders/snippet.wgsl', line }, contract: reflectWgsl(TINY, 'shaders/own.wgsl') });
     const e = await t.reg.pipeline('snippet').catch((x: unknown) => x);
     expect(isBeenetError(e, 'SHADER_COMPILE')).toBe(true);
     expect((e as Error).message).toMatch(/shaders\/snippet\.wgsl:2:\d+: /);
@@ -167,7 +168,7 @@ describe('BufferPool', () => {
     const t = await testGpu();
     const pool = new BufferPool(t.device);
     const reg = new KernelRegistry(t.device, pool);
-    reg.define({ name: 'tiny', file: 'test/tiny.wgsl', code: TINY });
+    reg.define({ name: 'tiny', file: 'test/tiny.wgsl', code: TINY, contract: reflectWgsl(TINY, 'test/tiny.wgsl') });
     reg.bindGroup('tiny', { p: pool.uniform(Uint32Array.of(1, 1)), src: upload(t, new Uint32Array(1)), dst: upload(t, new Uint32Array(1)) });
     expect(pool.stats()).toMatchObject({ bindGroupsCreated: 1, bindGroupsLive: 1 });
   });

@@ -5,7 +5,7 @@
 //    headless Chromium on WASM and on WebGPU.
 // A missing file, export, declaration or asset fails here.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -79,6 +79,9 @@ describe('the packed package in a fresh nodenext project', () => {
       files: ['main.mts', 'readme.mts'],
     };
     const project = freshProject('node-consumer', { 'tsconfig.json': JSON.stringify(tsconfig), 'main.mts': CONSUMER, 'readme.mts': readmeProgram('node') });
+    // WGSL is reflected at build time: neither the reflector nor Dawn comes with the package.
+    expect(existsSync(join(project, 'node_modules', 'wgsl_reflect'))).toBe(false);
+    expect(existsSync(join(project, 'node_modules', 'webgpu'))).toBe(false);
     execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, stdio: 'pipe' });
     const readme = execFileSync(process.execPath, [join(project, 'out', 'readme.mjs')], { cwd: project, encoding: 'utf8' });
     expect(readme.trim()).toMatch(/^\S+ at exit [1-9]\d* on wasm$/);

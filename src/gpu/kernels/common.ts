@@ -3,6 +3,7 @@ import { BeenetError } from '../../errors';
 import type { ActivationParams, OutputTransform } from '../../layout/transform';
 import type { BufferPool } from '../buffers';
 import type { BufferRange, KernelRegistry } from '../registry';
+import { contractOf, encodeParams, type KernelParams } from '../contract';
 import { ensureKernel, type KernelName } from '../shaders';
 
 /** A ready-to-encode dispatch; reusable across runs while its buffers live. */
@@ -122,24 +123,26 @@ export function positiveInts(kernel: string, values: Record<string, number>): vo
   }
 }
 
-/** Common tail of every host function: pipeline, uniform, checked bind group. */
-export async function makeDispatch(
+/** Common tail of every host function: pipeline, uniform (its Params fields by name), checked bind group. */
+export async function makeDispatch<K extends KernelName>(
   reg: KernelRegistry,
   pool: BufferPool,
-  kernel: KernelName,
-  uniformWords: number[],
+  kernel: K,
+  params: KernelParams<K>,
   entries: Record<string, BufferRange | undefined>,
   required: Record<string, number>,
   workgroups: [number, number, number],
 ): Promise<Dispatch> {
   ensureKernel(reg, kernel);
+  const words = encodeParams(kernel, params);
   checkGroups(kernel, workgroups);
-  reg.check(kernel, entries, required, ['p']);
+  const binding = contractOf(kernel).uniform.binding;
+  reg.check(kernel, entries, required, [binding]);
   const pipeline = await reg.pipeline(kernel);
-  const uniform = pool.uniform(Uint32Array.from(uniformWords), kernel);
+  const uniform = pool.uniform(words, kernel);
   let bindGroup: GPUBindGroup;
   try {
-    bindGroup = reg.bindGroup(kernel, { ...entries, p: uniform }, required);
+    bindGroup = reg.bindGroup(kernel, { ...entries, [binding]: uniform }, required);
   } catch (e) {
     pool.release(uniform);
     throw e;

@@ -80,35 +80,37 @@ async function convDispatch(
   if (hasResidual && !buffers.residual) badInput(kernel, 'the affine transform has a residual but no residual buffer was given');
   const outPixels = os.n * os.h * os.w;
   const steps = g.kernel[0] * g.kernel[1] * inPerPixel;
-  const uniform = binary
-    ? [input.n, input.h, input.w, inPerPixel, os.h, os.w, os.c, owords, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1],
-      padTop, padLeft, g.kernel[0] * g.kernel[1] * input.c, kernel === 'bconv_lanes' ? steps + (steps & 1) : tilesX, mode, act, hasResidual, 0]
-    : [input.n, input.h, input.w, input.c, os.h, os.w, os.c, owords, g.kernel[0], g.kernel[1], g.stride[0], g.stride[1],
-      padTop, padLeft, tilesX, mode, act, hasResidual, 0, 0];
-  return makeDispatch(
-    reg,
-    pool,
-    kernel,
-    uniform,
-    {
-      x: buffers.input,
-      wt: buffers.weights,
-      chan: buffers.params,
-      residual: hasResidual ? buffers.residual : dummyStorage(pool),
-      clips: buffers.active,
-      out: buffers.output,
-    },
-    {
-      x: input.n * input.h * input.w * inPerPixel * 4,
-      wt: (binary ? bconvGpuWeightWords(g, input.c) : g.outChannels * g.kernel[0] * g.kernel[1] * inPerPixel) * 4,
-      chan: transformWords(transform, g.outChannels) * 4,
-      ...(hasResidual ? { residual: outPixels * os.c * 4 } : {}),
-      clips: activeCount * 4,
-      out: (mode === 0 ? outPixels * owords : outPixels * os.c) * 4,
-    },
-    // lanes: a workgroup is 2 pixels x 32 channels; tiled: 64 invocations of 4 pixels x 32 channels.
-    [lanes ? Math.ceil((os.h * os.w) / 2) : Math.ceil((os.h * tilesX) / 64), owords, activeCount],
-  );
+  const shared = {
+    batch: input.n, h: input.h, w: input.w, oh: os.h, ow: os.w, oc: os.c, owords,
+    kh: g.kernel[0], kw: g.kernel[1], sh: g.stride[0], sw: g.stride[1], padTop, padLeft, mode, act, hasResidual,
+  };
+  const k = g.kernel[0] * g.kernel[1] * input.c;
+  const entries = {
+    x: buffers.input,
+    wt: buffers.weights,
+    chan: buffers.params,
+    residual: hasResidual ? buffers.residual : dummyStorage(pool),
+    clips: buffers.active,
+    out: buffers.output,
+  };
+  const required = {
+    x: input.n * input.h * input.w * inPerPixel * 4,
+    wt: (binary ? bconvGpuWeightWords(g, input.c) : g.outChannels * g.kernel[0] * g.kernel[1] * inPerPixel) * 4,
+    chan: transformWords(transform, g.outChannels) * 4,
+    ...(hasResidual ? { residual: outPixels * os.c * 4 } : {}),
+    clips: activeCount * 4,
+    out: (mode === 0 ? outPixels * owords : outPixels * os.c) * 4,
+  };
+  // lanes: a workgroup is 2 pixels x 32 channels; tiled: 64 invocations of 4 pixels x 32 channels.
+  const workgroups: [number, number, number] = [lanes ? Math.ceil((os.h * os.w) / 2) : Math.ceil((os.h * tilesX) / 64), owords, activeCount];
+  switch (kernel) {
+    case 'bconv':
+      return makeDispatch(reg, pool, kernel, { ...shared, words: inPerPixel, k, tilesX }, entries, required, workgroups);
+    case 'bconv_lanes':
+      return makeDispatch(reg, pool, kernel, { ...shared, words: inPerPixel, k, steps: steps + (steps & 1) }, entries, required, workgroups);
+    default:
+      return makeDispatch(reg, pool, kernel, { ...shared, c: input.c, tilesX }, entries, required, workgroups);
+  }
 }
 
 /** u32 words of bconvWeightsForGpu's result: [words(O)][steps rounded up to even][32]. */

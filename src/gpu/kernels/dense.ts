@@ -47,7 +47,7 @@ export async function denseDispatch(
     reg,
     pool,
     'dense',
-    [s.n, s.inFeatures, s.outFeatures, 0],
+    { batch: s.n, inFeatures: s.inFeatures, outFeatures: s.outFeatures },
     { x: buffers.input, wt: buffers.weights, bias: buffers.bias, clips: buffers.active, out: buffers.output },
     { x: s.n * s.inFeatures * 4, wt: s.outFeatures * s.inFeatures * 4, bias: s.outFeatures * 4, clips: activeCount * 4, out: s.n * s.outFeatures * 4 },
     [gx, gy, activeCount],
@@ -86,7 +86,7 @@ export async function bdenseDispatch(
     reg,
     pool,
     'bdense',
-    [s.n, s.inFeatures, inWords, s.outFeatures, outWords, mode, act, hasResidual],
+    { batch: s.n, inFeatures: s.inFeatures, inWords, outFeatures: s.outFeatures, outWords, mode, act, hasResidual },
     {
       x: buffers.input,
       wt: buffers.weights,

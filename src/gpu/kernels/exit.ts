@@ -3,7 +3,8 @@
 import type { ExitCriterion } from '../../model/graph';
 import type { BufferPool } from '../buffers';
 import type { BufferRange, KernelRegistry } from '../registry';
-import { badInput, f32Bits, makeDispatch, positiveInts, type Dispatch } from './common';
+import { paramOffset } from '../contract';
+import { badInput, makeDispatch, positiveInts, type Dispatch } from './common';
 
 export interface ExitResultBuffers {
   /** f32 [N, classes] */
@@ -27,7 +28,7 @@ export async function exitResultDispatch(
     reg,
     pool,
     'exit_result',
-    [n, classes, 0, 0],
+    { batch: n, classes },
     { logits: buffers.logits, clips: buffers.active, records: buffers.records },
     { logits: n * classes * 4, clips: activeCount * 4, records: n * (classes + 3) * 4 },
     [1, 1, activeCount],
@@ -59,8 +60,9 @@ export interface ExitGateBuffers {
 }
 
 /** Byte offsets in the gate's uniform of what changes per call: criterion + threshold, and the slot count. */
-export const EXIT_GATE_POLICY_OFFSET = 4;
-export const EXIT_GATE_SLOTS_OFFSET = 20;
+export const EXIT_GATE_POLICY_OFFSET = paramOffset('exit_gate', 'criterion');
+export const EXIT_GATE_SLOTS_OFFSET = paramOffset('exit_gate', 'slots');
+if (paramOffset('exit_gate', 'threshold') !== EXIT_GATE_POLICY_OFFSET + 4) throw new Error('shaders/exit_gate.wgsl: Params.threshold must follow Params.criterion');
 
 /** The exit decision on the GPU: one workgroup of one invocation; dispatch (1, 1, 1). */
 export async function exitGateDispatch(
@@ -77,7 +79,7 @@ export async function exitGateDispatch(
     reg,
     pool,
     'exit_gate',
-    [q.classes, q.criterion === 'entropy' ? 0 : 1, f32Bits(q.threshold), q.isLast ? 1 : 0, q.exitIndex, q.n],
+    { classes: q.classes, criterion: q.criterion === 'entropy' ? 0 : 1, threshold: q.threshold, isLast: q.isLast ? 1 : 0, exitIndex: q.exitIndex, slots: q.n },
     buffers as unknown as Record<string, BufferRange>,
     {
       records: q.n * (q.classes + 3) * 4,

@@ -32,7 +32,7 @@ export async function packDispatch(
     reg,
     pool,
     'pack',
-    [shape.n, pixels, shape.c, words],
+    { batch: shape.n, pixels, channels: shape.c, words },
     { x: buffers.input, chan: buffers.params, clips: buffers.active, out: buffers.output },
     { x: shape.n * pixels * shape.c * 4, chan: 2 * shape.c * 4, clips: activeCount * 4, out: shape.n * pixels * words * 4 },
     [gx, gy, activeCount],
