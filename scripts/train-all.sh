@@ -22,30 +22,49 @@ run() {
 # 40-minute budget (an epoch takes 2.2-2.8 min on two cores).
 # digits (3140 training clips) gets 50 epochs and langid (2620) 64, 36 min each.
 W=(--exit-weights 0.5,0.75,1,1)
-# Real speakers (../shared/data, never committed): kws-reactnet on the Speech Commands spectrogram images (38,700
-# training clips, 7 epochs, ~55 min here) and digits on the Speech Commands digit images plus four FSDD speakers
-# (7,951 clips, 14 epochs on one core, ~40 min); evaluated on the real test speakers by evaluate.ts --data images
-# and scripts/evaluate-real.ts. The other kws architectures still ship their synthesised-speech models (below)
-# until they are retrained the same way (`--data images`, resumable: --until-epoch / --resume).
+# Real speakers (../shared/data, never committed): the four kws architectures on the Speech Commands spectrogram
+# images (38,700 training clips; an epoch takes ~5 min here) and digits on the Speech Commands digit images plus
+# four FSDD speakers (7,951 clips, 14 epochs on one core, ~40 min); evaluated on the real test speakers by
+# evaluate.ts --data images and scripts/evaluate-real.ts. kws-reactnet trains 7 epochs, then 8 more from that
+# run's best weights on a new schedule (peak lr 1.5e-3, --init: a warm restart), ~100 min in all. Every run is
+# resumable: --until-epoch N stops early, --resume out/<name>.ckpt.json continues bit for bit.
 if [ -d ../shared/data/speech-commands-v2 ]; then
+  evaluate_real() {
+    local name=$1
+    npx tsx scripts/evaluate.ts --data images --model "models/${name}.bee" >>"out/${name}.log" 2>&1
+    node --import tsx --import ./scripts/wgsl-loader.mjs scripts/evaluate-real.ts --model "models/${name}.bee" >>"out/${name}.log" 2>&1
+    tail -n 3 "out/${name}.log"
+  }
   run_real() {
     local task=$1 arch=$2 epochs=$3
     shift 3
     local name="${task}-${arch}"
     echo "== ${name} (real speech, ${epochs} epochs)"
     npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --seed 1 --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
-    npx tsx scripts/evaluate.ts --data images --model "models/${name}.bee" >>"out/${name}.log" 2>&1
-    node --import tsx --import ./scripts/wgsl-loader.mjs scripts/evaluate-real.ts --model "models/${name}.bee" >>"out/${name}.log" 2>&1
-    tail -n 3 "out/${name}.log"
+    evaluate_real "$name"
+  }
+  # A second stage from the first's best weights: --init out/<name>-stage1.ckpt.json.
+  run_real_more() {
+    local task=$1 arch=$2 epochs=$3 lr=$4
+    shift 4
+    local name="${task}-${arch}"
+    echo "== ${name} (real speech, ${epochs} more epochs from the first run's best weights)"
+    cp "out/${name}.ckpt.json" "out/${name}-stage1.ckpt.json"
+    npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --lr "$lr" --seed 2 --init "out/${name}-stage1.ckpt.json" --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
+    evaluate_real "$name"
   }
   run_real kws reactnet 7 "${W[@]}" "$@"
+  run_real_more kws reactnet 8 1.5e-3 "${W[@]}" "$@"
   run_real digits reactnet 14 --shards 1 --threads 1 "${W[@]}" "$@"
+  run_real kws birealnet 6 "${W[@]}" "$@"
+  run_real kws xnornet 6 "${W[@]}" "$@"
+  run_real kws binarynet 5 "${W[@]}" "$@"
 else
-  echo "no ../shared/data: kws-reactnet and digits train on synthesised speech"
+  echo "no ../shared/data: the kws models and digits train on synthesised speech"
   run kws reactnet "${KWS_REACTNET_EPOCHS:-13}" "${W[@]}" "$@"
   run digits reactnet 50 "${W[@]}" "$@"
+  run kws birealnet 14 "${W[@]}" "$@"
+  run kws xnornet 15 "${W[@]}" "$@"
+  run kws binarynet 15 "${W[@]}" "$@"
 fi
-run kws birealnet 14 "${W[@]}" "$@"
-run kws xnornet 15 "${W[@]}" "$@"
-run kws binarynet 15 "${W[@]}" "$@"
 run langid reactnet 64 "${W[@]}" "$@"

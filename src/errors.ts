@@ -22,7 +22,9 @@ export type BeenetErrorCode =
   /** The runtime or model was disposed. */
   | 'DISPOSED'
   /** The backend cannot do what was asked. */
-  | 'UNSUPPORTED';
+  | 'UNSUPPORTED'
+  /** The caller's AbortSignal fired before the work finished. */
+  | 'ABORTED';
 
 export class BeenetError extends Error {
   readonly code: BeenetErrorCode;
@@ -32,6 +34,11 @@ export class BeenetError extends Error {
     this.name = 'BeenetError';
     this.code = code;
   }
+}
+
+/** Rejects with ABORTED when `signal` has fired (a check between units of work: stages, chunks, loads). */
+export function throwIfAborted(signal: AbortSignal | null | undefined, what: string): void {
+  if (signal?.aborted) throw new BeenetError('ABORTED', `${what} was aborted${signal.reason === undefined ? '' : `: ${String(signal.reason)}`}`);
 }
 
 export function isBeenetError(e: unknown, code?: BeenetErrorCode): e is BeenetError {

@@ -2,7 +2,7 @@
 export { createRuntime, Runtime, readModelSource } from './runtime/runtime';
 export type { BackendChoice, ModelSource, RuntimeInfo, RuntimeOptions } from './runtime/runtime';
 export { BeenetModel } from './runtime/model';
-export type { ClassifyInput, ClassifyResult, ExitReport, ModelStats } from './runtime/model';
+export type { ClassifyInput, ClassifyResult, ExitReport, ModelInfo, ModelStats } from './runtime/model';
 export type { ExitOptions, ScheduleMode } from './runtime/exit-policy';
 export type { BackendKind } from './runtime/executor';
 export { BeenetError, isBeenetError } from './errors';

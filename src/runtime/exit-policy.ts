@@ -15,6 +15,8 @@ export interface ExitOptions {
   mode?: ScheduleMode;
   /** Also return each evaluated exit's raw logits (`ExitReport.logits`). Default false. */
   logits?: boolean;
+  /** Aborts the call: a queued call never runs, a running one stops before its next stage; rejects ABORTED. */
+  signal?: AbortSignal;
 }
 
 export interface ResolvedPolicy {
@@ -22,6 +24,7 @@ export interface ResolvedPolicy {
   thresholds: number[];
   mode: ScheduleMode;
   logits: boolean;
+  signal: AbortSignal | null;
 }
 
 const MODES: readonly ScheduleMode[] = ['readback', 'gpu', 'all-exits'];
@@ -58,7 +61,11 @@ export function resolvePolicy(defaults: ExitPolicy, exits: number, options: Exit
   if (options.logits !== undefined && typeof options.logits !== 'boolean') {
     throw new BeenetError('BAD_INPUT', `logits must be true or false, got ${String(options.logits)}`);
   }
-  return { criterion, thresholds, mode, logits: options.logits === true };
+  const signal = options.signal ?? null;
+  if (signal !== null && (typeof signal !== 'object' || typeof signal.aborted !== 'boolean')) {
+    throw new BeenetError('BAD_INPUT', `signal must be an AbortSignal, got ${String(signal)}`);
+  }
+  return { criterion, thresholds, mode, logits: options.logits === true, signal };
 }
 
 /**

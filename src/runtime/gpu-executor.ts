@@ -3,12 +3,13 @@
 import { BeenetError } from '../errors';
 import { BufferPool } from '../gpu/buffers';
 import type { GpuContext } from '../gpu/device';
-import { encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
+import { disposeDispatch, encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from '../gpu/kernels/conv';
 import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
 import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
 import { packDispatch } from '../gpu/kernels/pack';
 import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from '../gpu/kernels/pool';
+import { withErrorScopes } from '../gpu/error-scopes';
 import { KernelRegistry } from '../gpu/registry';
 import { precompileAll, type KernelName } from '../gpu/shaders';
 import { USAGE } from '../gpu/usage';
@@ -53,19 +54,25 @@ function channelData(t: TransformSpec, channels: number): Uint32Array {
   return transformData(resolved, channels);
 }
 
-/** Kernels a plan needs, so only those are compiled at load. */
-function kernelsOf(plan: ModelPlan, layout: ConvLayout): KernelName[] {
-  const names = new Set<KernelName>(['exit_result', 'exit_gate']);
+/**
+ * The lowering: the kernel each layer runs on this adapter, chosen once per model (convolutions take the lanes
+ * layout on hardware adapters unless their map is beyond the lanes grid; src/gpu/kernels/conv.ts).
+ */
+function lower(plan: ModelPlan, layout: ConvLayout, maxBatch: number): Map<PlannedLayer, KernelName> {
+  const kernels = new Map<PlannedLayer, KernelName>();
   for (const s of plan.stages) {
     for (const l of [...s.layers, ...s.exitLayers]) {
-      const op = l.op.type;
-      if (op === 'maxpool') names.add(l.inputInfo.kind === 'bits' ? 'maxpool_bits' : 'pool_float');
-      else if (op === 'avgpool') names.add('pool_float');
-      else if (op === 'bconv' || op === 'conv_real') names.add(layout === 'lanes' ? `${op}_lanes` : op);
-      else names.add(op);
+      const op = l.op;
+      let k: KernelName;
+      if (op.type === 'maxpool') k = l.inputInfo.kind === 'bits' ? 'maxpool_bits' : 'pool_float';
+      else if (op.type === 'avgpool') k = 'pool_float';
+      else if (op.type === 'bconv' || op.type === 'conv_real') {
+        k = layout === 'lanes' && lanesFit(mapShape(l.inputInfo, maxBatch), op.geometry) ? `${op.type}_lanes` : op.type;
+      } else k = op.type;
+      kernels.set(l, k);
     }
   }
-  return [...names];
+  return kernels;
 }
 
 interface StageDispatches {
@@ -111,57 +118,53 @@ export class GpuExecutor implements StageExecutor {
     const reg = registryFor(device);
     const pool = new BufferPool(device);
     const limit = device.limits.maxStorageBufferBindingSize;
-    device.pushErrorScope('out-of-memory');
-    device.pushErrorScope('validation');
+    const kernels = lower(plan, layout, maxBatch);
+    // Pipelines first, outside the error scopes (a compile failure rejects by itself); then the buffers and bind
+    // groups inside scopes of their own, which no other load or recovery on this device can interleave with.
+    await precompileAll(reg, [...new Set([...kernels.values(), 'exit_result', 'exit_gate'] as KernelName[])]);
     try {
-      const compiled = precompileAll(reg, kernelsOf(plan, layout));
-      const values = new Map<ValueName, GPUBuffer>();
-      for (const [name, info] of plan.values) {
-        const bytes = bytesPerClip(info) * maxBatch;
-        if (bytes > limit) {
-          throw new BeenetError('LIMIT_EXCEEDED', `value '${name}' needs ${bytes} bytes for ${maxBatch} clips; the adapter's maxStorageBufferBindingSize is ${limit} (lower maxBatch)`);
+      return await withErrorScopes(device, 'model upload', async () => {
+        const values = new Map<ValueName, GPUBuffer>();
+        for (const [name, info] of plan.values) {
+          const bytes = bytesPerClip(info) * maxBatch;
+          if (bytes > limit) {
+            throw new BeenetError('LIMIT_EXCEEDED', `value '${name}' needs ${bytes} bytes for ${maxBatch} clips; the adapter's maxStorageBufferBindingSize is ${limit} (lower maxBatch)`);
+          }
+          values.set(name, pool.acquire(bytes, STORAGE_RW, name));
         }
-        values.set(name, pool.acquire(bytes, STORAGE_RW, name));
-      }
-      const stride = plan.classes + 3;
-      const S = plan.stages.length;
-      const activeLists = Array.from({ length: S + 1 }, (_, k) => pool.acquire(4 * maxBatch, STORAGE_RW, `active ${k}`));
-      const records = plan.stages.map((_, k) => pool.acquire(4 * stride * maxBatch, STORAGE_RW, `exit records ${k}`));
-      const decisions = pool.acquire(4 * maxBatch, STORAGE_RW, 'decisions');
-      const results = pool.acquire(4 * (maxBatch + S * stride * maxBatch), STORAGE_RW, 'gated results');
-      await compiled;
+        const stride = plan.classes + 3;
+        const S = plan.stages.length;
+        const activeLists = Array.from({ length: S + 1 }, (_, k) => pool.acquire(4 * maxBatch, STORAGE_RW, `active ${k}`));
+        const records = plan.stages.map((_, k) => pool.acquire(4 * stride * maxBatch, STORAGE_RW, `exit records ${k}`));
+        const decisions = pool.acquire(4 * maxBatch, STORAGE_RW, 'decisions');
+        const results = pool.acquire(4 * (maxBatch + S * stride * maxBatch), STORAGE_RW, 'gated results');
 
-      const stages: StageDispatches[] = [];
-      for (const stage of plan.stages) {
-        const k = stage.index;
-        const active = activeLists[k];
-        const dispatches: Dispatch[] = [];
-        for (const l of [...stage.layers, ...stage.exitLayers]) {
-          dispatches.push(await layerDispatch(reg, pool, l, values, active, maxBatch, layout));
+        const stages: StageDispatches[] = [];
+        for (const stage of plan.stages) {
+          const k = stage.index;
+          const active = activeLists[k];
+          const dispatches: Dispatch[] = [];
+          for (const l of [...stage.layers, ...stage.exitLayers]) {
+            dispatches.push(await layerDispatch(reg, pool, l, kernels.get(l)!, values, active, maxBatch));
+          }
+          dispatches.push(
+            await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
+              logits: values.get(stage.logits)!,
+              active,
+              records: records[k],
+            }),
+          );
+          const gate = await exitGateDispatch(
+            reg,
+            pool,
+            { n: maxBatch, classes: plan.classes, exitIndex: k, criterion: 'entropy', threshold: 0, isLast: k === S - 1 },
+            { records: records[k], activeIn: active, activeOut: activeLists[k + 1], decisions },
+          );
+          stages.push({ dispatches, gate });
         }
-        dispatches.push(
-          await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
-            logits: values.get(stage.logits)!,
-            active,
-            records: records[k],
-          }),
-        );
-        const gate = await exitGateDispatch(
-          reg,
-          pool,
-          { n: maxBatch, classes: plan.classes, exitIndex: k, criterion: 'entropy', threshold: 0, isLast: k === S - 1 },
-          { records: records[k], activeIn: active, activeOut: activeLists[k + 1], decisions },
-        );
-        stages.push({ dispatches, gate });
-      }
-      const oom = await device.popErrorScope();
-      const validation = await device.popErrorScope();
-      const error = validation ?? oom;
-      if (error) throw new BeenetError(oom ? 'LIMIT_EXCEEDED' : 'KERNEL_BINDING', `model upload failed on the GPU: ${error.message}`);
-      return new GpuExecutor(ctx, plan, maxBatch, pool, values, activeLists, records, decisions, results, stages);
+        return new GpuExecutor(ctx, plan, maxBatch, pool, values, activeLists, records, decisions, results, stages);
+      });
     } catch (e) {
-      await device.popErrorScope().catch(() => null);
-      await device.popErrorScope().catch(() => null);
       pool.destroy();
       throw e;
     }
@@ -236,7 +239,7 @@ export class GpuExecutor implements StageExecutor {
     return {
       backend: 'webgpu',
       liveBuffers: s.buffers + s.stagingBuffers,
-      liveBindGroups: this.disposed ? 0 : this.stages.reduce((a, st) => a + st.dispatches.length + 1, 0),
+      liveBindGroups: s.bindGroupsLive,
       bytes: s.bytes,
     };
   }
@@ -245,6 +248,7 @@ export class GpuExecutor implements StageExecutor {
     if (this.disposed) return;
     this.disposed = true;
     this.unwatch();
+    for (const st of this.stages) for (const d of [...st.dispatches, st.gate]) disposeDispatch(this.pool, d);
     this.pool.destroy();
   }
 
@@ -272,10 +276,10 @@ async function layerDispatch(
   reg: KernelRegistry,
   pool: BufferPool,
   l: PlannedLayer,
+  kernel: KernelName,
   values: Map<ValueName, GPUBuffer>,
   active: GPUBuffer,
   n: number,
-  layout: ConvLayout,
 ): Promise<Dispatch> {
   const input = values.get(l.input)!;
   const output = values.get(l.output)!;
@@ -286,8 +290,7 @@ async function layerDispatch(
     case 'conv_real':
     case 'bconv': {
       const t = op.transform;
-      // A map beyond the lanes grid (over 131,070 output pixels) takes the tiled kernel, weights included.
-      const own: ConvLayout = layout === 'lanes' && lanesFit(shape, op.geometry) ? 'lanes' : 'tiled';
+      const own: ConvLayout = kernel === 'bconv_lanes' || kernel === 'conv_real_lanes' ? 'lanes' : 'tiled';
       const buffers = {
         input,
         weights: upload(

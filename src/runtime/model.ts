@@ -2,7 +2,7 @@
 import { audioToFeatures, type BandNormalization } from '../audio/frontend';
 import { normalizeBands } from '../audio/logmel';
 import { summarizeLogits } from '../cpu/exit-result';
-import { BeenetError } from '../errors';
+import { BeenetError, throwIfAborted } from '../errors';
 import { firstNonFinite } from '../finite';
 import type { BeeModel } from '../format/bee';
 import type { ModelDescription } from '../model/graph';
@@ -50,6 +50,17 @@ export interface ClassifyResult {
   };
 }
 
+/** What a loaded model is, in public terms: its input, classes and exits and what each exit costs. */
+export interface ModelInfo {
+  /** Features of one clip: [frames, bands]. */
+  inputShape: readonly [number, number];
+  labels: readonly string[];
+  /** The exits in order: the backbone blocks run before each, and the share of the full model's ops to reach it. */
+  exits: readonly { index: number; blocksRun: number; binaryOpsFraction: number; floatOpsFraction: number }[];
+  /** Operations of one clip through every block and exit (threshold 0). */
+  totalOps: { binaryOps: number; floatOps: number; params: number };
+}
+
 export interface ModelStats extends ExecutorStats {
   calls: number;
   clips: number;
@@ -74,6 +85,7 @@ export class BeenetModel {
   /** Use `Runtime.load`. */
   constructor(
     private readonly model: BeeModel,
+    /** @internal The executable plan (backends and tests); `info` is the public view of it. */
     readonly plan: ModelPlan,
     executor: StageExecutor,
     private readonly createExecutor: ExecutorFactory,
@@ -90,6 +102,23 @@ export class BeenetModel {
         std: model.tensors.get(n.std)!.data as Float32Array,
       };
     }
+  }
+
+  /** Input shape, labels, exits and their costs. */
+  get info(): ModelInfo {
+    const total = this.plan.totalOps;
+    const share = (used: number, all: number): number => (all > 0 ? used / all : 1);
+    return {
+      inputShape: [this.plan.inputShape[0], this.plan.inputShape[1]],
+      labels: this.labels,
+      exits: this.plan.stages.map((st) => ({
+        index: st.index,
+        blocksRun: this.description.graph.exits[st.index].after + 1,
+        binaryOpsFraction: share(st.cumulativeOps.binaryOps, total.binaryOps),
+        floatOpsFraction: share(st.cumulativeOps.floatOps, total.floatOps),
+      })),
+      totalOps: { ...total },
+    };
   }
 
   get backend(): BackendKind {
@@ -117,6 +146,7 @@ export class BeenetModel {
    */
   classifyBatch(inputs: readonly ClassifyInput[], options?: ExitOptions): Promise<ClassifyResult[]> {
     if (this.disposed) return Promise.reject(new BeenetError('DISPOSED', 'the model was disposed'));
+    if (options?.signal?.aborted) return Promise.reject(new BeenetError('ABORTED', 'classify was aborted before it started'));
     // Validate and compute features before queueing, so a bad input fails fast and nothing is half-run.
     let policy;
     let prepared;
@@ -133,6 +163,7 @@ export class BeenetModel {
     const run = this.queue.then(async () => {
       this.counters.pending--;
       if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
+      throwIfAborted(resolved.signal, 'classify');
       return this.runWithRecovery(features, inputs.length, resolved, featuresMs);
     });
     this.queue = run.catch(() => undefined);
@@ -225,6 +256,7 @@ export class BeenetModel {
     const results: ClassifyResult[] = [];
     for (let start = 0; start < n; start += executor.maxBatch) {
       const count = Math.min(executor.maxBatch, n - start);
+      throwIfAborted(policy.signal, 'classify');
       const t0 = now();
       await executor.setInput(features.subarray(start * size, (start + count) * size), count);
       const outcomes = await runSchedule(executor, this.plan.stages.length, this.plan.classes, count, policy);

@@ -1,5 +1,5 @@
 // The entry point: pick a backend, load models onto it, recover the device when it is lost.
-import { BeenetError } from '../errors';
+import { BeenetError, throwIfAborted } from '../errors';
 import { readBee, type BeeModel } from '../format/bee';
 import { acquireGpu, type AdapterSummary, type GpuContext } from '../gpu/device';
 import { convLayoutFor, type ConvLayout } from '../gpu/kernels/conv';
@@ -57,7 +57,7 @@ function isBeeModel(s: ModelSource): s is BeeModel {
 }
 
 /** Fetches a model by URL (or takes its bytes) and validates it. */
-export async function readModelSource(source: ModelSource, readFile?: RuntimeOptions['readFile']): Promise<BeeModel> {
+export async function readModelSource(source: ModelSource, readFile?: RuntimeOptions['readFile'], signal?: AbortSignal): Promise<BeeModel> {
   if (isBeeModel(source)) return source;
   if (source instanceof ArrayBuffer || source instanceof Uint8Array) return readBee(source);
   const url = String(source);
@@ -72,8 +72,9 @@ export async function readModelSource(source: ModelSource, readFile?: RuntimeOpt
   }
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await fetch(url, signal ? { signal } : undefined);
   } catch (cause) {
+    throwIfAborted(signal, 'load');
     throw new BeenetError('MODEL_FORMAT', `could not fetch model ${url}: ${String(cause)}`, { cause });
   }
   if (!response.ok) throw new BeenetError('MODEL_FORMAT', `could not fetch model ${url}: HTTP ${response.status}`);
@@ -160,13 +161,24 @@ export class Runtime {
     return this.models.size;
   }
 
-  /** Loads a model from a URL, bytes or a parsed BeeModel; compiles every pipeline before resolving. */
-  async load(source: ModelSource): Promise<BeenetModel> {
+  /**
+   * Loads a model from a URL, bytes or a parsed BeeModel; compiles every pipeline before resolving. `signal`
+   * aborts the load (rejects ABORTED; whatever was already built is freed).
+   */
+  async load(source: ModelSource, options: { signal?: AbortSignal } = {}): Promise<BeenetModel> {
     if (this.disposed) throw new BeenetError('DISPOSED', 'the runtime was disposed');
-    const model = await readModelSource(source, this.options.readFile);
+    const { signal } = options;
+    throwIfAborted(signal, 'load');
+    const model = await readModelSource(source, this.options.readFile, signal);
+    throwIfAborted(signal, 'load');
     const plan = planModel(model.description, model.tensors);
     const factory = (): Promise<StageExecutor> => this.createExecutor(plan);
-    const m: BeenetModel = new BeenetModel(model, plan, await factory(), factory, () => this.models.delete(m));
+    const executor = await factory();
+    if (signal?.aborted) {
+      executor.dispose();
+      throwIfAborted(signal, 'load');
+    }
+    const m: BeenetModel = new BeenetModel(model, plan, executor, factory, () => this.models.delete(m));
     this.models.add(m);
     return m;
   }

@@ -1,4 +1,5 @@
 // The early-exit scheduler: one stage at a time, only the clips still undecided go deeper.
+import { throwIfAborted } from '../errors';
 import type { StageExecutor } from './executor';
 import { exitsHere, type ResolvedPolicy } from './exit-policy';
 
@@ -35,6 +36,7 @@ export async function runSchedule(
 
   let active = Uint32Array.from({ length: n }, (_, i) => i);
   for (let k = 0; k < stages && active.length > 0; k++) {
+    throwIfAborted(policy.signal, 'classify');
     const records = await executor.runStage(k, active);
     const isLast = k === stages - 1;
     const next: number[] = [];

@@ -17,3 +17,57 @@ describe('model ownership', () => {
     await expect(b.classify({ features: new Float32Array(b.plan.inputElements) })).rejects.toThrow(/disposed/);
   });
 });
+
+describe('model.info', () => {
+  it('states the input, labels and each exit\'s blocks and share of the ops, as a result reports them', async () => {
+    const rt = await createRuntime({ backend: 'cpu' });
+    const m = await rt.load(tinyModel(3));
+    const info = m.info;
+    expect(info.inputShape[0] * info.inputShape[1]).toBe(m.plan.inputElements);
+    expect(info.labels).toEqual(m.labels);
+    expect(info.exits.map((e) => e.index)).toEqual(m.plan.stages.map((_, k) => k));
+    expect(info.exits[info.exits.length - 1].binaryOpsFraction).toBe(1);
+    for (let k = 1; k < info.exits.length; k++) expect(info.exits[k].binaryOpsFraction).toBeGreaterThan(info.exits[k - 1].binaryOpsFraction);
+    const features = new Float32Array(m.plan.inputElements).fill(-2);
+    for (const exit of info.exits) {
+      // Threshold 0 never exits, 2 always does: every clip leaves at this exit.
+      const r = await m.classify({ features }, { thresholds: info.exits.map((e) => (e.index === exit.index ? 2 : 0)) });
+      expect(r.exit).toBe(exit.index);
+      expect(r.binaryOpsFraction).toBe(exit.binaryOpsFraction);
+      expect(r.blocksRun).toBe(exit.blocksRun);
+    }
+    rt.dispose();
+  });
+});
+
+describe('AbortSignal', () => {
+  it('an aborted signal rejects classify with ABORTED; a call aborted while queued never runs, the others do', async () => {
+    const rt = await createRuntime({ backend: 'cpu' });
+    const m = await rt.load(tinyModel(4));
+    const input = { features: new Float32Array(m.plan.inputElements).fill(-1) };
+    const early = new AbortController();
+    early.abort('user left');
+    await expect(m.classify(input, { signal: early.signal })).rejects.toMatchObject({ code: 'ABORTED' });
+    const late = new AbortController();
+    const first = m.classifyBatch(Array.from({ length: 32 }, () => input), { threshold: 0 });
+    const second = m.classify(input, { signal: late.signal });
+    const third = m.classify(input);
+    late.abort();
+    await expect(first).resolves.toHaveLength(32);
+    await expect(second).rejects.toMatchObject({ code: 'ABORTED', message: expect.stringMatching(/classify was aborted/) });
+    await expect(third).resolves.toMatchObject({ label: expect.any(String) });
+    expect(m.stats().calls).toBe(2);
+    await expect(m.classify(input, { signal: 'nope' as unknown as AbortSignal })).rejects.toMatchObject({ code: 'BAD_INPUT' });
+    rt.dispose();
+  });
+
+  it('an aborted load rejects with ABORTED and leaves nothing in the runtime', async () => {
+    const rt = await createRuntime({ backend: 'cpu' });
+    const c = new AbortController();
+    const pending = rt.load(tinyModel(5), { signal: c.signal });
+    c.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(rt.modelCount).toBe(0);
+    rt.dispose();
+  });
+});

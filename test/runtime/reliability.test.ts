@@ -70,6 +70,26 @@ describe('reliability (WebGPU backend)', () => {
     runtime.dispose();
   });
 
+  it('two loads at once on one device, then both models recovering from one device loss, give the reference results', async () => {
+    const runtime = await createNodeRuntime({ backend: 'webgpu' });
+    const sources = [tinyModel(7), randomModel(mulberry32(8), { recipe: 'birealnet' })];
+    const models = await Promise.all(sources.map((s) => runtime.load(s)));
+    const cpu = await createRuntime({ backend: 'cpu' });
+    const refs = await Promise.all(sources.map((s) => cpu.load(s)));
+    const inputs = models.map((m, k) => randomFeatures(10 + k, 6, m.plan.inputElements));
+    const expected = await Promise.all(refs.map((r, k) => r.classifyBatch(inputs[k], { threshold: 0 })));
+    const check = async (): Promise<void> => {
+      const got = await Promise.all(models.map((m, k) => m.classifyBatch(inputs[k], { threshold: 0 })));
+      got.forEach((rs, k) => rs.forEach((r, i) => expect(r.classIndex, `model ${k} clip ${i}`).toBe(expected[k][i].classIndex)));
+    };
+    await check();
+    (await runtime.gpu()).device.destroy();
+    await check();
+    for (const m of models) expect(m.stats().deviceRecoveries).toBe(1);
+    runtime.dispose();
+    cpu.dispose();
+  });
+
   it('a long run keeps GPU resources flat and results identical to the first run', async () => {
     const runtime = await createNodeRuntime({ backend: 'webgpu' });
     const model = await runtime.load(tinyModel(7));
