@@ -7,13 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { bconvCpu } from '../src/cpu/bconv';
 import { wordsFor } from '../src/layout/bits';
 import { convOutput, type ConvGeometry, type MapShape } from '../src/layout/geometry';
-import type { PlannedOp } from '../src/runtime/plan';
+import type { PlannedOp } from '../src/plan/plan';
 import { prepareOp, tensorBytes, type TensorInfo } from '../src/wasm/layers';
 import { createKernels } from '../src/wasm/module';
-import { CpuExecutor } from '../src/runtime/cpu-executor';
-import type { StageExecutor } from '../src/runtime/executor';
-import { planModel } from '../src/runtime/plan';
-import { WasmExecutor } from '../src/runtime/wasm-executor';
+import { CpuExecutor } from '../src/cpu/executor';
+import type { StageExecutor } from '../src/plan/executor';
+import { planModel } from '../src/plan/plan';
+import { WasmExecutor } from '../src/wasm/executor';
 // The test suite's model builder: random parameters on the preset architectures.
 import { randomModel, type RecipeName } from '../test/helpers/random-model';
 import { mulberry32 } from '../test/helpers/rng';

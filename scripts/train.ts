@@ -20,7 +20,7 @@ import { basename, dirname, join } from 'node:path';
 import { DEFAULT_FRONTEND, MICROFRONTEND_16K } from '../src/audio/frontend';
 import type { FrontendConfig } from '../src/model/graph';
 import { readBee, writeBee } from '../src/format/bee';
-import { planModel } from '../src/runtime/plan';
+import { planModel } from '../src/plan/plan';
 import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
 import { costsFromPlan, type ExitRecords } from '../src/eval/records';
 import { initTrainingBackend } from '../src/train/backend';

@@ -4,7 +4,7 @@ export type { BackendChoice, ModelSource, RuntimeInfo, RuntimeOptions } from './
 export { BeenetModel } from './runtime/model';
 export type { ClassifyInput, ClassifyResult, ExitReport, ModelInfo, ModelStats } from './runtime/model';
 export type { ExitOptions, ScheduleMode } from './runtime/exit-policy';
-export type { BackendKind } from './runtime/executor';
+export type { BackendKind } from './plan/executor';
 export { BeenetError, isBeenetError } from './errors';
 export type { BeenetErrorCode } from './errors';
 export { readBee, writeBee } from './format/bee';

@@ -1,6 +1,6 @@
 // Measured early-exit latency on an executor: clips that exit stop being scheduled (the runtime's host loop).
-import type { StageExecutor } from '../runtime/executor';
-import type { ModelPlan } from '../runtime/plan';
+import type { StageExecutor } from '../plan/executor';
+import type { ModelPlan } from '../plan/plan';
 
 /** Mean wall-clock milliseconds per clip to classify `n` clips with per-exit entropy thresholds, batch by batch. */
 export async function measureLatency(

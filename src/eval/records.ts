@@ -1,7 +1,7 @@
 // Per-exit records of a set of clips: what every evaluation function works on (browser-safe, no tfjs).
 import { summarizeLogits } from '../cpu/exit-result';
-import type { StageExecutor } from '../runtime/executor';
-import type { ModelPlan } from '../runtime/plan';
+import type { StageExecutor } from '../plan/executor';
+import type { ModelPlan } from '../plan/plan';
 
 export interface ExitRecords {
   classes: number;

@@ -5,8 +5,9 @@
 // section is covered exactly, without holes or overlaps. Everything rejected is a BeenetError('MODEL_FORMAT').
 
 import { BeenetError } from '../errors';
+import type { Dtype } from '../model/params';
 
-export type Dtype = 'F32' | 'I32' | 'U32';
+export type { Dtype };
 export type TensorData = Float32Array | Int32Array | Uint32Array;
 
 export interface Tensor {

@@ -1,5 +1,6 @@
 // Output sizes and padding (TensorFlow's SAME rule), shared by every backend and shape inference.
-import type { Padding } from '../model/graph';
+/** TensorFlow's padding modes. */
+export type Padding = 'same' | 'valid';
 
 export interface Window2d {
   kernel: readonly [number, number];

@@ -5,13 +5,14 @@
 // docs/layout.md). Layers name their parameters by the tensor names of the `.bee` file.
 //
 // Scheduling boundary: the stem and block 0 run first, then exit 0; block 1, exit 1; and so on.
+import type { Padding } from '../layout/geometry';
+
+export type { Padding };
 
 /** Name of a tensor stored in the model file. */
 export type TensorName = string;
 /** Name of an activation value inside the graph. The network's input value is called `input`. */
 export type ValueName = string;
-
-export type Padding = 'same' | 'valid';
 
 /** Which feature pipeline a front end runs (absent: 'logmel'). */
 export type FrontendKind = 'logmel' | 'microfrontend';

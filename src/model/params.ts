@@ -1,8 +1,10 @@
 // The parameter tensors each layer needs, with the dtype and shape the `.bee` file must hold for them.
 
-import type { Dtype } from '../format/safetensors';
 import type { AffineTransform, FrontendConfig, Layer, ModelDescription, TensorName, ThresholdTransform } from './graph';
 import { analyzeGraph, flatSize, layerLabel, type GraphShapes, type ValueInfo } from './shapes';
+
+/** Tensor element types a `.bee` file holds (safetensors names). */
+export type Dtype = 'F32' | 'I32' | 'U32';
 
 /** Content rules beyond "F32 is finite": flips are 0/1, std > 0, packed weights have zero padding bits. */
 export type ParamCheck = 'none' | 'flip' | 'positive' | 'packed';

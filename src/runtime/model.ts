@@ -6,9 +6,9 @@ import { BeenetError, throwIfAborted } from '../errors';
 import { firstNonFinite } from '../finite';
 import type { BeeModel } from '../format/bee';
 import type { ModelDescription } from '../model/graph';
-import type { BackendKind, ExecutorStats, StageExecutor } from './executor';
+import type { BackendKind, ExecutorStats, StageExecutor } from '../plan/executor';
 import { resolvePolicy, type ExitOptions, type ResolvedPolicy, type ScheduleMode } from './exit-policy';
-import type { ModelPlan } from './plan';
+import type { ModelPlan } from '../plan/plan';
 import { runSchedule } from './scheduler';
 
 /** Raw mono audio at any supported rate, or features already computed with the model's front end. */

@@ -2,13 +2,12 @@
 import { BeenetError, throwIfAborted } from '../errors';
 import { readBee, type BeeModel } from '../format/bee';
 import { acquireGpu, type AdapterSummary, type GpuContext } from '../gpu/device';
-import { convLayoutFor, type ConvLayout } from '../gpu/kernels/conv';
-import { wasmSimdSupported } from '../wasm/module';
-import { CpuExecutor } from './cpu-executor';
-import type { BackendKind, StageExecutor } from './executor';
-import { GpuExecutor } from './gpu-executor';
+import { convLayoutFor, type ConvLayout } from '../gpu/conv-layout';
+import { wasmSimdSupported } from '../wasm/simd';
+import { CpuExecutor } from '../cpu/executor';
+import type { BackendKind, StageExecutor } from '../plan/executor';
 import { BeenetModel } from './model';
-import { planModel, type ModelPlan } from './plan';
+import { planModel, type ModelPlan } from '../plan/plan';
 
 export type BackendChoice = 'auto' | BackendKind;
 
@@ -33,7 +32,7 @@ export interface RuntimeOptions {
   convLayout?: 'auto' | ConvLayout;
   /**
    * WebAssembly backend: worker threads sharing each batch (default 1, the calling thread). With more than 1,
-   * clips are split between workers (src/runtime/wasm-pool-executor.ts, docs/wasm.md); where workers cannot be
+   * clips are split between workers (src/wasm/pool-executor.ts, docs/wasm.md); where workers cannot be
    * started (a built Node bundle), the single-thread executor is used. Integer in [1, 16].
    */
   threads?: number;
@@ -191,15 +190,17 @@ export class Runtime {
         // Loaded on demand: the WebAssembly payload stays out of pages that run on WebGPU.
         const threads = this.options.threads ?? 1;
         if (threads > 1) {
-          const { WasmPoolExecutor, wasmPoolAvailable } = await import('./wasm-pool-executor');
+          const { WasmPoolExecutor, wasmPoolAvailable } = await import('../wasm/pool-executor');
           if (wasmPoolAvailable()) return WasmPoolExecutor.create(plan, { threads });
         }
-        const { WasmExecutor } = await import('./wasm-executor');
+        const { WasmExecutor } = await import('../wasm/executor');
         return WasmExecutor.create(plan);
       }
       case 'webgpu': {
         const ctx = await this.gpu();
         const layout = this.options.convLayout ?? 'auto';
+        // Loaded on demand too: the kernels and their WGSL stay out of pages that run on WASM.
+        const { GpuExecutor } = await import('../gpu/executor');
         return GpuExecutor.create(ctx, plan, {
           maxBatch: this.options.maxBatch ?? 64,
           convLayout: layout === 'auto' ? convLayoutFor(ctx.isFallbackAdapter) : layout,

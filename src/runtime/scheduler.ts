@@ -1,7 +1,8 @@
 // The early-exit scheduler: one stage at a time, only the clips still undecided go deeper.
 import { throwIfAborted } from '../errors';
-import type { StageExecutor } from './executor';
-import { exitsHere, type ResolvedPolicy } from './exit-policy';
+import type { StageExecutor } from '../plan/executor';
+import { exitsHere } from '../plan/exit-rule';
+import type { ResolvedPolicy } from './exit-policy';
 
 export interface ClipOutcome {
   /** Exit taken. */

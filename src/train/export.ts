@@ -2,8 +2,8 @@
 import type { Tensor } from '../format/bee';
 import type { FrontendConfig, Layer, ModelDescription, ModelGraph } from '../model/graph';
 import { countOps } from '../model/ops';
-import { CpuExecutor } from '../runtime/cpu-executor';
-import { planModel } from '../runtime/plan';
+import { CpuExecutor } from '../cpu/executor';
+import { planModel } from '../plan/plan';
 import { collectRecords, type ExitRecords } from '../eval/records';
 import { agreement } from '../eval/policy';
 import { BN_EPSILON } from './binary-ops';

@@ -5,7 +5,7 @@ import { wordsFor } from '../layout/bits';
 import { convOutput, poolOutput, type MapShape } from '../layout/geometry';
 import { activationCode, type ThresholdParams } from '../layout/transform';
 import type { ValueInfo } from '../model/shapes';
-import type { PlannedOp, TransformSpec } from '../runtime/plan';
+import type { PlannedOp, TransformSpec } from '../plan/plan';
 import type { WasmKernels } from './module';
 
 /** One clip's tensor description: a map [h, w, c] (vectors are 1 x 1 x c). */

@@ -2,6 +2,9 @@
 // memory: a bump arena the host lays tensors out in, and typed views refreshed after memory.grow.
 import { BeenetError } from '../errors';
 import { KERNELS_WASM_BASE64 } from './generated/kernels';
+import { wasmSimdSupported } from './simd';
+
+export { wasmSimdSupported };
 
 /** The kernels' exports (wasm/assembly/index.ts). Every pointer is a byte address in `memory`. */
 export interface KernelExports {
@@ -26,16 +29,6 @@ export interface KernelExports {
     oh: number, ow: number, mode: number, out: number,
   ): void;
   emitRows(tp: number, acc: number, accStride: number, pixels: number, channels: number, out: number, pixelBase: number): void;
-}
-
-// (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt): validates only where SIMD (with popcnt) exists.
-const SIMD_PROBE = new Uint8Array([
-  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-]);
-
-/** Whether this engine runs WebAssembly with 128-bit SIMD. */
-export function wasmSimdSupported(): boolean {
-  return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(SIMD_PROBE);
 }
 
 function requireSimd(): void {

@@ -2,7 +2,7 @@
 // benchmarks and tools; the executor prepares layers once instead (src/wasm/layers.ts).
 import type { ConvGeometry, MapShape, Window2d } from '../layout/geometry';
 import type { OutputTransform, ThresholdParams } from '../layout/transform';
-import type { PlannedOp, TransformSpec } from '../runtime/plan';
+import type { PlannedOp, TransformSpec } from '../plan/plan';
 import { prepareOp, tensorBytes, type TensorInfo } from './layers';
 import type { WasmKernels } from './module';
 

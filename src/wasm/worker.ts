@@ -1,12 +1,12 @@
-// The worker side of WasmPoolExecutor (src/runtime/wasm-pool-executor.ts): one full WasmExecutor over the
+// The worker side of WasmPoolExecutor (src/wasm/pool-executor.ts): one full WasmExecutor over the
 // model's plan, driven by messages. The host gives each worker a fixed share of the batch's clips, so every
 // value a clip keeps between stages stays in the worker that produced it; nothing is shared but messages.
 //
 // Browsers start it as a module worker (`new Worker(new URL('./worker.ts', import.meta.url))`, bundled by
 // Vite) and it serves `self`; Node starts `worker-node.mjs`, which calls `serveWasmExecutor(parentPort)`.
 import { BeenetError, isBeenetError, type BeenetErrorCode } from '../errors';
-import type { ModelPlan } from '../runtime/plan';
-import { WasmExecutor } from '../runtime/wasm-executor';
+import type { ModelPlan } from '../plan/plan';
+import { WasmExecutor } from './executor';
 
 export type WorkerRequest =
   | { type: 'init'; id: number; plan: ModelPlan; maxBatch: number }

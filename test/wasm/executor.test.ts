@@ -1,9 +1,9 @@
 // WasmExecutor against CpuExecutor on the preset and random models: identical exit records, bit for bit.
 import { describe, expect, it } from 'vitest';
 import { isBeenetError } from '../../src/errors';
-import { CpuExecutor } from '../../src/runtime/cpu-executor';
-import { planModel, type ModelPlan } from '../../src/runtime/plan';
-import { WasmExecutor } from '../../src/runtime/wasm-executor';
+import { CpuExecutor } from '../../src/cpu/executor';
+import { planModel, type ModelPlan } from '../../src/plan/plan';
+import { WasmExecutor } from '../../src/wasm/executor';
 import { createKernelsSync } from '../../src/wasm/module';
 import { mulberry32 } from '../helpers/rng';
 import { randomModel, RECIPE_NAMES, type RandomModelOptions } from '../helpers/random-model';

@@ -1,10 +1,10 @@
 // WasmPoolExecutor (two worker threads) against the single-thread WasmExecutor: identical exit records.
 import { describe, expect, it, vi } from 'vitest';
 import { isBeenetError } from '../../src/errors';
-import { planModel, type ModelPlan } from '../../src/runtime/plan';
+import { planModel, type ModelPlan } from '../../src/plan/plan';
 import { createRuntime } from '../../src/runtime/runtime';
-import { WasmExecutor } from '../../src/runtime/wasm-executor';
-import { WasmPoolExecutor, wasmPoolAvailable } from '../../src/runtime/wasm-pool-executor';
+import { WasmExecutor } from '../../src/wasm/executor';
+import { WasmPoolExecutor, wasmPoolAvailable } from '../../src/wasm/pool-executor';
 import type { BeeModel } from '../../src/format/bee';
 import type { ClassifyResult } from '../../src/runtime/model';
 import { mulberry32 } from '../helpers/rng';

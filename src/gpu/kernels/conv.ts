@@ -3,6 +3,9 @@ import { wordsFor } from '../../layout/bits';
 import { convOutput, type ConvGeometry, type MapShape } from '../../layout/geometry';
 import type { BufferPool } from '../buffers';
 import type { BufferRange, KernelRegistry } from '../registry';
+import type { ConvLayout } from '../conv-layout';
+
+export { convLayoutFor, type ConvLayout } from '../conv-layout';
 import {
   badInput,
   dummyStorage,
@@ -31,18 +34,6 @@ export interface ConvBuffers {
 
 /** Output pixels per invocation along x (the tiled conv kernels). */
 export const CONV_TILE_X = 4;
-
-/**
- * How a convolution is spread over invocations: 'tiled' (shaders/bconv.wgsl, conv_real.wgsl: 4 pixels x 32
- * channels each, for software adapters: few, wide threads) or 'lanes' (bconv_lanes.wgsl, conv_real_lanes.wgsl:
- * one output channel each, for hardware GPUs, which the tiled kernels leave almost idle at audio sizes).
- */
-export type ConvLayout = 'tiled' | 'lanes';
-
-/** The layout for an adapter: lanes on a hardware GPU, tiled on a software one. */
-export function convLayoutFor(isFallbackAdapter: boolean): ConvLayout {
-  return isFallbackAdapter ? 'tiled' : 'lanes';
-}
 
 /** Whether a convolution's output fits the lanes grid (x = pixel pairs, at most MAX_GROUPS of them). */
 export function lanesFit(input: MapShape, g: ConvGeometry): boolean {

@@ -10,9 +10,9 @@
 // started, `wasmPoolAvailable()` is false and the runtime uses the single-thread executor.
 import { exitRecordStride } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
-import type { WorkerReply, WorkerRequest } from '../wasm/worker';
-import { checkBatch, type ExecutorStats, type StageExecutor } from './executor';
-import type { ModelPlan } from './plan';
+import type { WorkerReply, WorkerRequest } from './worker';
+import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
+import type { ModelPlan } from '../plan/plan';
 
 export interface WasmPoolOptions {
   /** Workers (default 2). */
@@ -33,7 +33,7 @@ type Pending = { resolve: (r: WorkerReply & { ok: true }) => void; reject: (e: E
 
 const DEFAULT_MAX_BATCH = 4096;
 // Resolved against this module only when it runs from its .ts source (a literal would make Vite emit it).
-const NODE_ENTRY = '../wasm/worker-node.mjs';
+const NODE_ENTRY = './worker-node.mjs';
 
 function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions === 'object' && typeof process.versions.node === 'string';
@@ -70,7 +70,7 @@ class PoolWorker {
         terminate: () => void w.terminate(),
       };
     } else {
-      const w = new Worker(new URL('../wasm/worker.ts', import.meta.url), { type: 'module', name: `beenet-wasm-${index}` });
+      const w = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: `beenet-wasm-${index}` });
       w.addEventListener('message', (e: MessageEvent<WorkerReply>) => onReply(e.data));
       w.addEventListener('error', (e) => onFailure(new Error(e.message)));
       handle = { post: (m, t) => w.postMessage(m, t), hold: () => {}, terminate: () => w.terminate() };

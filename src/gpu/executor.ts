@@ -1,26 +1,26 @@
 // The WebGPU backend: every buffer, bind group and pipeline made once at load; a stage is one submission of
 // pre-built dispatches over the active-clip list; only the small exit records come back.
 import { BeenetError } from '../errors';
-import { BufferPool } from '../gpu/buffers';
-import type { GpuContext } from '../gpu/device';
-import { disposeDispatch, encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from '../gpu/kernels/common';
-import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from '../gpu/kernels/conv';
-import { bdenseDispatch, denseDispatch } from '../gpu/kernels/dense';
-import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from '../gpu/kernels/exit';
-import { packDispatch } from '../gpu/kernels/pack';
-import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from '../gpu/kernels/pool';
-import { withErrorScopes } from '../gpu/error-scopes';
-import { KernelRegistry } from '../gpu/registry';
-import { precompileAll, type KernelName } from '../gpu/shaders';
-import { USAGE } from '../gpu/usage';
+import { BufferPool } from './buffers';
+import type { GpuContext } from './device';
+import { disposeDispatch, encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from './kernels/common';
+import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from './kernels/conv';
+import { bdenseDispatch, denseDispatch } from './kernels/dense';
+import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from './kernels/exit';
+import { packDispatch } from './kernels/pack';
+import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from './kernels/pool';
+import { withErrorScopes } from './error-scopes';
+import { KernelRegistry } from './registry';
+import { precompileAll, type KernelName } from './shaders';
+import { USAGE } from './usage';
 import { wordsFor } from '../layout/bits';
 import type { MapShape } from '../layout/geometry';
 import type { OutputTransform } from '../layout/transform';
 import type { ExitCriterion, ValueName } from '../model/graph';
 import type { ValueInfo } from '../model/shapes';
-import { deviceThreshold } from './exit-policy';
-import { checkBatch, type ExecutorStats, type GatedResult, type StageExecutor } from './executor';
-import type { ModelPlan, PlannedLayer, TransformSpec } from './plan';
+import { deviceThreshold } from '../plan/exit-rule';
+import { checkBatch, type ExecutorStats, type GatedResult, type StageExecutor } from '../plan/executor';
+import type { ModelPlan, PlannedLayer, TransformSpec } from '../plan/plan';
 
 const STORAGE_RW = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
 

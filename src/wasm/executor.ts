@@ -1,4 +1,4 @@
-// The WebAssembly SIMD backend: the CPU executor's semantics (src/runtime/cpu-executor.ts) on the kernels in
+// The WebAssembly SIMD backend: the CPU executor's semantics (src/cpu/executor.ts) on the kernels in
 // wasm/assembly, one clip at a time. Parameters are copied into WASM memory once at construction; every value
 // gets fixed storage, so runStage allocates nothing.
 //
@@ -8,10 +8,10 @@
 import { exitRecordStride, exitResultCpu } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
 import type { ValueName } from '../model/graph';
-import { prepareOp, tensorBytes, tensorInfo, type PreparedOp } from '../wasm/layers';
-import { createKernels, createKernelsSync, type WasmKernels } from '../wasm/module';
-import { checkBatch, type ExecutorStats, type StageExecutor } from './executor';
-import type { ModelPlan, PlannedLayer } from './plan';
+import { prepareOp, tensorBytes, tensorInfo, type PreparedOp } from './layers';
+import { createKernels, createKernelsSync, type WasmKernels } from './module';
+import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
+import type { ModelPlan, PlannedLayer } from '../plan/plan';
 
 export interface WasmExecutorOptions {
   /** Largest batch `setInput` accepts (per-clip storage grows on demand up to it). Default 4096. */

@@ -1,17 +1,17 @@
 // The reference backend: the whole network on the TypeScript CPU twins, one clip at a time.
-import { bconvCpu } from '../cpu/bconv';
-import { convRealCpu } from '../cpu/conv-real';
-import { bdenseCpu, denseCpu } from '../cpu/dense';
-import { exitResultCpu } from '../cpu/exit-result';
-import { packCpu } from '../cpu/pack';
-import { gapBitsCpu, gapFloatCpu, maxpoolBitsCpu, poolFloatCpu } from '../cpu/pool';
+import { bconvCpu } from './bconv';
+import { convRealCpu } from './conv-real';
+import { bdenseCpu, denseCpu } from './dense';
+import { exitResultCpu } from './exit-result';
+import { packCpu } from './pack';
+import { gapBitsCpu, gapFloatCpu, maxpoolBitsCpu, poolFloatCpu } from './pool';
 import { BeenetError } from '../errors';
 import type { MapShape } from '../layout/geometry';
 import type { OutputTransform } from '../layout/transform';
 import type { ValueName } from '../model/graph';
 import type { ValueInfo } from '../model/shapes';
-import type { ExecutorStats, StageExecutor } from './executor';
-import type { ModelPlan, PlannedLayer, TransformSpec } from './plan';
+import type { ExecutorStats, StageExecutor } from '../plan/executor';
+import type { ModelPlan, PlannedLayer, TransformSpec } from '../plan/plan';
 
 type Value = Float32Array | Uint32Array;
 
