@@ -13,19 +13,24 @@ import { acquireGpu } from '../src/gpu/device';
 import type { ConvLayout } from '../src/gpu/kernels/conv';
 import { createNodeRuntime, nodeGpu } from '../src/node';
 import { summarize } from './stats';
+import { cliArgs } from '../scripts/cli-args';
 
-const argv = process.argv.slice(2);
-const take = (name: string, fallback: string): string => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv.splice(i, 2)[1] : fallback;
-};
-const modelFile = take('--model', 'models/kws-reactnet.bee');
-const batches = take('--batches', '1,64').split(',').map(Number);
-const repeats = Number(take('--repeats', '30'));
-const layouts = take('--layouts', 'tiled,lanes').split(',') as ConvLayout[];
-const latencyRuns = Number(take('--latency-runs', '200'));
-const outFile = take('--out', '');
-const flags = argv.length ? argv : ['disable-dawn-features=timestamp_quantization'];
+const args = cliArgs('npx tsx bench/conv-layouts.ts [--model m.bee] [--batches 1,64] [dawn toggles...]', {
+  model: { type: 'string', default: 'models/kws-reactnet.bee', help: 'model to time' },
+  batches: { type: 'list', default: ['1', '64'], help: 'batch sizes' },
+  repeats: { type: 'number', default: 30, help: 'timed repeats per layer' },
+  layouts: { type: 'list', default: ['tiled', 'lanes'], help: 'convolution layouts to compare' },
+  'latency-runs': { type: 'number', default: 200, help: 'end-to-end runs per layout' },
+  out: { type: 'string', default: '', help: 'write the results here (JSON)' },
+}, { positionals: true });
+const modelFile = args.model;
+const batches = args.batches.map(Number);
+const repeats = args.repeats;
+const layouts = args.layouts as ConvLayout[];
+const latencyRuns = args['latency-runs'];
+const outFile = args.out;
+// Words that are not flags are Dawn toggles.
+const flags = args.positionals.length ? args.positionals : ['disable-dawn-features=timestamp_quantization'];
 
 const MAX_DISPATCHES = 64;
 

@@ -6,13 +6,16 @@
 // DAWN_FLAG goes to the webgpu package's create(), e.g. enable-dawn-features=skip_validation.
 import { readFileSync } from 'node:fs';
 import { createNodeRuntime, nodeGpu } from '../src/node';
+import { cliArgs } from '../scripts/cli-args';
 
-const argv = process.argv.slice(2);
-const mi = argv.indexOf('--model');
-const modelFile = mi >= 0 ? argv.splice(mi, 2)[1] : 'models/kws-reactnet.bee';
-const bi = argv.indexOf('--batch');
-const batch = bi >= 0 ? Number(argv.splice(bi, 2)[1]) : 1;
-const flags = argv;
+const args = cliArgs('npx tsx bench/dawn-calls.ts [--model m.bee] [--batch 1] [dawn toggles...]', {
+  model: { type: 'string', default: 'models/kws-reactnet.bee', help: 'model to trace' },
+  batch: { type: 'number', default: 1, help: 'clips per call' },
+}, { positionals: true });
+const modelFile = args.model;
+const batch = args.batch;
+// Words that are not flags are Dawn toggles.
+const flags = args.positionals;
 
 const gpu = await nodeGpu(flags);
 

@@ -9,10 +9,15 @@ import { KernelRegistry } from '../src/gpu/registry';
 import { reflectWgsl } from '../scripts/kernel-contract';
 import { nodeGpu, watchUncapturedErrors } from '../src/node/gpu';
 import { wordsFor } from '../src/layout/bits';
+import { cliArgs } from '../scripts/cli-args';
 
-const quick = process.argv.includes('--quick');
+const args = cliArgs('node --import tsx --import ./scripts/wgsl-loader.mjs bench/kernels.ts [--quick] [--binary-only]', {
+  quick: { type: 'boolean', help: 'short timing budgets' },
+  'binary-only': { type: 'boolean', help: 'time only the binary convolutions, write nothing' },
+});
+const quick = args.quick;
 // Skips the (slow) float convolutions: for iterating on the binary kernel.
-const binaryOnly = process.argv.includes('--binary-only');
+const binaryOnly = args['binary-only'];
 const SHAPES: [number, number, number, number][] = [
   [98, 64, 32, 32],
   [49, 32, 64, 64],

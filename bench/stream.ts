@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { cliArgs } from '../scripts/cli-args';
 import { resample } from '../src/audio/resample';
 import { decodeWav } from '../src/audio/wav';
 import type { BackendChoice, BeenetModel } from '../src/index';
@@ -125,26 +125,24 @@ function score(placed: Placed[], events: Detection[], keywords: Set<string>) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string', default: 'models/kws-reactnet.bee' },
-      data: { type: 'string', default: '../shared/data' },
-      minutes: { type: 'string', default: '10' },
-      backend: { type: 'string', default: 'wasm' },
-      seed: { type: 'string', default: '1' },
-      probability: { type: 'string' },
-      smoothing: { type: 'string' },
-      'no-write': { type: 'boolean', default: false },
-    },
+  const values = cliArgs('npm run bench:stream [-- --minutes 10 --probability 0.7 --smoothing 3 --no-write]', {
+    model: { type: 'string', default: 'models/kws-reactnet.bee', help: 'keyword model' },
+    data: { type: 'string', default: '../shared/data', help: 'the real recordings' },
+    minutes: { type: 'number', default: 10, help: 'minutes of each stream' },
+    backend: { type: 'string', default: 'wasm', help: 'auto, webgpu, wasm or cpu' },
+    seed: { type: 'number', default: 1, help: 'where the keywords land' },
+    probability: { type: 'number', help: "detector threshold (default the detector's)" },
+    smoothing: { type: 'number', help: "windows averaged (default the detector's)" },
+    'no-write': { type: 'boolean', help: 'print only, write no result file' },
   });
   const sc = join(values.data, 'speech-commands-v2');
   if (!existsSync(sc)) {
     console.log(`bench/stream: ${sc} is absent; the stream benchmark needs the real recordings`);
     return;
   }
-  const seeded = new Rng(Number(values.seed));
+  const seeded = new Rng(values.seed);
   const rng = (): number => seeded.next();
-  const minutes = Number(values.minutes);
+  const minutes = values.minutes;
   const runtime = await createNodeRuntime({ backend: values.backend as BackendChoice });
   const model = await runtime.load(values.model);
   const keywords = new Set(model.labels.filter((l) => !l.startsWith('_')));
@@ -155,8 +153,8 @@ async function main(): Promise<void> {
   const negPlaced = place(negStream, testClips(wavs, (l) => l === '_unknown_', rng), rng);
   const calibrated = model.description.exitPolicy.thresholds;
   const tuning = {
-    probabilityThreshold: values.probability === undefined ? undefined : Number(values.probability),
-    smoothing: values.smoothing === undefined ? undefined : Number(values.smoothing),
+    probabilityThreshold: values.probability,
+    smoothing: values.smoothing,
   };
   const out: Record<string, unknown> = {
     date: new Date().toISOString(),

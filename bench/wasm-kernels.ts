@@ -17,8 +17,9 @@ import { WasmExecutor } from '../src/wasm/executor';
 // The test suite's model builder: random parameters on the preset architectures.
 import { randomModel, type RecipeName } from '../test/helpers/random-model';
 import { mulberry32 } from '../test/helpers/rng';
+import { cliArgs } from '../scripts/cli-args';
 
-const quick = process.argv.includes('--quick');
+const quick = cliArgs('npx tsx bench/wasm-kernels.ts [--quick]', { quick: { type: 'boolean', help: 'short timing budgets' } }).quick;
 const budgetMs = quick ? 150 : 600;
 
 function rand(seed: number): () => number {

@@ -18,18 +18,18 @@ import { planModel, type ModelPlan } from '../src/plan/plan';
 import { agreement, exitAccuracies } from '../src/eval/policy';
 import { loadClipSets, saveClipSets, type ClipSet } from '../src/eval/clip-file';
 import { collectResults, recordsFromResults } from '../src/eval/records';
+import { cliArgs } from './cli-args';
 
 const SPLITS = ['validation', 'test'] as const;
 
-function args(): Map<string, string> {
-  const a = process.argv.slice(2);
-  const m = new Map<string, string>();
-  for (let i = 0; i < a.length; i += 2) {
-    if (!a[i].startsWith('--') || a[i + 1] === undefined) throw new Error(`expected --flag value pairs, got '${a[i]}'`);
-    m.set(a[i].slice(2), a[i + 1]);
-  }
-  return m;
-}
+const FLAGS = {
+  model: { type: 'string', help: 'the .bee file to check (required)' },
+  features: { type: 'string', help: 'clip features saved by --save-features (machines without the dataset)' },
+  'save-features': { type: 'string', help: 'save the clips used, for a machine without the dataset' },
+  manifest: { type: 'string', help: 'dataset manifest (default data/<task>/manifest.json)' },
+  clips: { type: 'number', default: Infinity, help: 'at most this many clips per split' },
+  out: { type: 'string', help: 'report (default models/reports/<name>.gpu.json)' },
+} as const;
 
 const log = (s: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 
@@ -80,17 +80,17 @@ function compare(plan: ModelPlan, gpuRows: Float32Array[], cpuRows: Float32Array
 }
 
 async function main(): Promise<void> {
-  const a = args();
-  const file = a.get('model');
+  const a = cliArgs('npx tsx scripts/check-gpu.ts --model models/<name>.bee [--features f.bin]', FLAGS);
+  const file = a.model;
   if (!file) throw new Error('--model models/<name>.bee is required');
   const name = basename(file, '.bee');
   const bee = readBee(readFileSync(file));
   const d = bee.description;
   const plan = planModel(d, bee.tensors);
   let clips: Map<string, ClipSet>;
-  if (a.has('features')) clips = loadClipSets(readFileSync(a.get('features')!), plan.inputElements, a.get('features')!);
+  if (a.features) clips = loadClipSets(readFileSync(a.features), plan.inputElements, a.features);
   else {
-    const ds = loadDataset(a.get('manifest') ?? `data/${d.task}/manifest.json`, d.frontend);
+    const ds = loadDataset(a.manifest ?? `data/${d.task}/manifest.json`, d.frontend);
     if (ds.labelNames.join('|') !== d.labels.join('|')) throw new Error(`the data set's labels differ from ${name}'s`);
     const norm = d.frontend.normalization;
     clips = new Map(
@@ -101,12 +101,12 @@ async function main(): Promise<void> {
       }),
     );
   }
-  if (a.has('save-features')) {
-    writeFileSync(a.get('save-features')!, saveClipSets(clips, plan.inputElements));
-    log(`wrote ${a.get('save-features')}`);
+  if (a['save-features']) {
+    writeFileSync(a['save-features'], saveClipSets(clips, plan.inputElements));
+    log(`wrote ${a['save-features']}`);
   }
-  const limit = Number(a.get('clips') ?? Infinity);
-  if (!(limit > 0)) throw new Error(`--clips must be a positive number, got '${a.get('clips')}'`);
+  const limit = a.clips;
+  if (!(limit > 0)) throw new Error(`--clips must be a positive number, got '${limit}'`);
   for (const [s, c] of clips) {
     const n = Math.min(limit, c.labels.length);
     clips.set(s, { labels: c.labels.subarray(0, n), features: c.features.subarray(0, n * plan.inputElements) });
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
     cpuEx.dispose();
     ctx.device.destroy();
   }
-  const out = a.get('out') ?? join('models', 'reports', `${name}.gpu.json`);
+  const out = a.out ?? join('models', 'reports', `${name}.gpu.json`);
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify({ model: name, date: new Date().toISOString(), adapter, thresholds, splits: result }, null, 1) + '\n');
   log(`wrote ${out}`);

@@ -6,7 +6,7 @@
 // Writes models/reports/<model>.real.json (figures only: no audio). Skips with a message when <data> is absent.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { cliArgs } from './cli-args';
 import { normalizeBands } from '../src/audio/logmel';
 import { decodeWav } from '../src/audio/wav';
 import { listFsdd } from '../src/data/fsdd';
@@ -36,13 +36,11 @@ function digitClips(data: string): Clip[] {
 const pct = (x: number): number => Math.round(1000 * x) / 10;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      model: { type: 'string' },
-      data: { type: 'string', default: '../shared/data' },
-      backend: { type: 'string', default: 'wasm' },
-      'report-dir': { type: 'string', default: 'models/reports' },
-    },
+  const values = cliArgs('npm run evaluate:real -- --model models/<name>.bee', {
+    model: { type: 'string', help: 'the .bee file (required)' },
+    data: { type: 'string', default: '../shared/data', help: 'the real recordings' },
+    backend: { type: 'string', default: 'wasm', help: 'auto, webgpu, wasm or cpu' },
+    'report-dir': { type: 'string', default: 'models/reports', help: 'where the report goes' },
   });
   if (!values.model) throw new Error('--model is required');
   if (!existsSync(values.data)) {

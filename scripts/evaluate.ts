@@ -31,21 +31,22 @@ import type { ClipConditions } from '../src/eval/conditions';
 import type { ModelDescription } from '../src/model/graph';
 import type { SplitData } from '../src/train/data';
 import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
+import { cliArgs } from './cli-args';
 
-function args(): Map<string, string> {
-  const a = process.argv.slice(2);
-  const m = new Map<string, string>();
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]}`);
-    const next = a[i + 1];
-    if (next === undefined || next.startsWith('--')) m.set(a[i].slice(2), 'true');
-    else {
-      m.set(a[i].slice(2), next);
-      i++;
-    }
-  }
-  return m;
-}
+const FLAGS = {
+  model: { type: 'string', help: 'the .bee file to evaluate (required)' },
+  data: { type: 'string', help: "'images': the Speech Commands spectrogram images (real speakers)" },
+  manifest: { type: 'string', help: 'dataset manifest (default data/<task>/manifest.json)' },
+  corpus: { type: 'string', default: '../shared/data/speech-commands-v2', help: 'the spectrogram corpus' },
+  fsdd: { type: 'string', default: '../shared/data/fsdd/recordings', help: 'FSDD recordings (digits)' },
+  'max-drop': { type: 'number', default: DEFAULT_ACCURACY_TARGET.maxDrop, help: 'calibration: accuracy loss allowed' },
+  confidence: { type: 'number', default: DEFAULT_ACCURACY_TARGET.confidence, help: 'calibration: confidence of that bound' },
+  'latency-clips': { type: 'number', default: 128, help: 'clips timed for the latency figures' },
+  'no-write-thresholds': { type: 'boolean', help: "leave the model file's thresholds as they are" },
+  'report-dir': { type: 'string', default: join('models', 'reports'), help: 'where the report goes' },
+} as const;
+
+type Args = ReturnType<typeof cliArgs<typeof FLAGS>>;
 
 type MeanStd = { mean: Float32Array; std: Float32Array } | null;
 interface EvalSplit {
@@ -57,8 +58,8 @@ interface EvalSplit {
 }
 
 /** Validation and test clips of a wav manifest, through the model's front end. */
-function manifestSplits(d: ModelDescription, a: Map<string, string>, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
-  const manifest = a.get('manifest') ?? `data/${d.task}/manifest.json`;
+function manifestSplits(d: ModelDescription, a: Args, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
+  const manifest = a.manifest ?? `data/${d.task}/manifest.json`;
   const ds = loadDataset(manifest, d.frontend);
   if (ds.labelNames.join('|') !== d.labels.join('|')) throw new Error(`labels of ${manifest} differ from the model's`);
   const split = (s: Split): EvalSplit => {
@@ -78,10 +79,10 @@ function manifestSplits(d: ModelDescription, a: Map<string, string>, meanStd: Me
  * --data images: the Speech Commands spectrogram images of the validation and test speakers (digits: with the
  * FSDD speakers), normalised with the model's own statistics.
  */
-function imageSplits(d: ModelDescription, a: Map<string, string>, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
+function imageSplits(d: ModelDescription, a: Args, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
   const task = d.task === 'digits' ? 'digits' : 'kws';
-  const extra = task === 'digits' ? fsddExtraClips(a.get('fsdd') ?? '../shared/data/fsdd/recordings', d.frontend) : [];
-  const data = loadImageTask(a.get('corpus') ?? '../shared/data/speech-commands-v2', { task }, 'out/cache', log, extra);
+  const extra = task === 'digits' ? fsddExtraClips(a.fsdd, d.frontend) : [];
+  const data = loadImageTask(a.corpus, { task }, 'out/cache', log, extra);
   if (data.labelNames.join('|') !== d.labels.join('|')) throw new Error(`the image task's labels differ from the model's`);
   // loadImageTask normalises with the training split's statistics, which the model file must hold.
   const same = (x: Float32Array | undefined, y: Float32Array) => x !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);
@@ -99,8 +100,8 @@ function imageSplits(d: ModelDescription, a: Map<string, string>, meanStd: MeanS
 const log = (s: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 
 async function main(): Promise<void> {
-  const a = args();
-  const file = a.get('model');
+  const a = cliArgs('npx tsx scripts/evaluate.ts --model models/<name>.bee [--data images]', FLAGS);
+  const file = a.model;
   if (!file) throw new Error('--model models/<name>.bee is required');
   const name = basename(file, '.bee');
   const bytes = readFileSync(file);
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   const meanStd = norm
     ? { mean: bee.tensors.get(norm.mean)!.data as Float32Array, std: bee.tensors.get(norm.std)!.data as Float32Array }
     : null;
-  const { val, test } = a.get('data') === 'images' ? imageSplits(d, a, meanStd) : manifestSplits(d, a, meanStd);
+  const { val, test } = a.data === 'images' ? imageSplits(d, a, meanStd) : manifestSplits(d, a, meanStd);
   const plan = planModel(d, bee.tensors);
   const ex = new CpuExecutor(plan);
   const costs = costsFromPlan(plan);
@@ -119,8 +120,8 @@ async function main(): Promise<void> {
   const testRec = await collectRecords(ex, plan, test.features, test.labels);
 
   const target = {
-    maxDrop: Number(a.get('max-drop') ?? DEFAULT_ACCURACY_TARGET.maxDrop),
-    confidence: Number(a.get('confidence') ?? DEFAULT_ACCURACY_TARGET.confidence),
+    maxDrop: a['max-drop'],
+    confidence: a.confidence,
   };
   const accCal = calibrateForAccuracy(valRec, costs, target);
   const calibrated: CalibratedRow[] = [
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
     if (p) calibrated.push({ target: `budget ${budget * 100}% binary ops`, validation: p, test: evaluatePolicy(testRec, costs, p.thresholds) });
   }
 
-  const latencyClips = Math.min(test.count, Number(a.get('latency-clips') ?? 128));
+  const latencyClips = Math.min(test.count, a['latency-clips']);
   const sweep: SweepRow[] = [];
   for (const p of thresholdSweep(testRec, costs, 21)) {
     // The machine is shared: the faster of two runs is the better estimate of the path's own cost.
@@ -164,7 +165,7 @@ async function main(): Promise<void> {
     hardest: hardestClips(testRec, accCal.thresholds, d.labels, test.ids, 20),
     provenance: d.provenance ?? {},
   };
-  if (a.get('no-write-thresholds') !== 'true') {
+  if (!a['no-write-thresholds']) {
     d.exitPolicy = { criterion: 'entropy', thresholds: accCal.thresholds };
     d.provenance = {
       ...d.provenance,
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
     writeFileSync(file, writeBee({ description: d, tensors: bee.tensors }));
     report.fileBytes = statSync(file).size;
   }
-  const dir = a.get('report-dir') ?? join('models', 'reports');
+  const dir = a['report-dir'];
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, `${name}.json`), JSON.stringify(report, null, 1));
   writeFileSync(join(dir, `${name}.md`), reportMarkdown(report));

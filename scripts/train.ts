@@ -1,4 +1,4 @@
-// Train, calibrate, export and check one model:
+// Train, calibrate, export and check one model (--help lists every flag):
 //   npx tsx scripts/train.ts --task kws --arch reactnet --out models/kws-reactnet.bee [--epochs N] [--seed 1] [--resume ckpt]
 // Other flags: --batch 64 --lr 3e-3 --max-steps N --manifest data/<task>/manifest.json --max-drop 0.01 --confidence 0.9
 // --widths 32,64,128,256 (channels of the four blocks) --pools 2x2,2x2,2x1,none (pooling at each block's start);
@@ -31,17 +31,41 @@ import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
 import { ARCHITECTURES, defaultConfig, type Architecture } from '../src/train/model';
 import { ProgressBar } from '../src/train/progress';
 import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train } from '../src/train/trainer';
+import { cliArgs } from './cli-args';
 
-function args(): Map<string, string> {
-  const a = process.argv.slice(2);
-  const m = new Map<string, string>();
-  for (let i = 0; i < a.length; i++) {
-    if (!a[i].startsWith('--')) throw new Error(`unexpected argument ${a[i]}`);
-    m.set(a[i].slice(2), a[i + 1] ?? '');
-    i++;
-  }
-  return m;
-}
+const FLAGS = {
+  task: { type: 'string', default: 'kws', help: 'kws, digits, langid or synthetic' },
+  arch: { type: 'string', default: 'reactnet', help: ARCHITECTURES.join(', ') },
+  out: { type: 'string', help: 'model file (default models/<task>-<arch>.bee)' },
+  epochs: { type: 'number', default: DEFAULT_TRAIN_OPTIONS.epochs, help: 'epochs (sets the schedule)' },
+  seed: { type: 'number', default: 1, help: 'initialisation and data order' },
+  data: { type: 'string', help: "'images': the Speech Commands spectrogram images (real speakers)" },
+  corpus: { type: 'string', default: '../shared/data/speech-commands-v2', help: 'the spectrogram corpus' },
+  fsdd: { type: 'string', default: '../shared/data/fsdd/recordings', help: 'FSDD recordings (digits)' },
+  manifest: { type: 'string', help: 'dataset manifest (default data/<task>/manifest.json)' },
+  'log-offset': { type: 'number', default: 1e-2, help: 'log-mel offset (synthesised data)' },
+  widths: { type: 'list', help: 'channels of each block, e.g. 32,64,128,256' },
+  pools: { type: 'list', help: "pooling at each block's start, TxF or none" },
+  'real-valued': { type: 'number', default: 0, help: '1: real-weight diagnostic, exports nothing' },
+  batch: { type: 'number', default: DEFAULT_TRAIN_OPTIONS.batchSize, help: 'batch size' },
+  lr: { type: 'number', default: DEFAULT_TRAIN_OPTIONS.learningRate, help: 'peak learning rate' },
+  warmup: { type: 'number', default: DEFAULT_TRAIN_OPTIONS.warmupSteps, help: 'warm-up steps' },
+  'max-steps': { type: 'number', default: 0, help: 'stop after this many steps (smoke runs)' },
+  'time-mask': { type: 'number', default: DEFAULT_TRAIN_OPTIONS.timeMask, help: 'SpecAugment time mask (frames)' },
+  'band-mask': { type: 'number', default: DEFAULT_TRAIN_OPTIONS.bandMask, help: 'SpecAugment band mask (bands)' },
+  'time-shift': { type: 'number', default: DEFAULT_TRAIN_OPTIONS.timeShift, help: 'random time shift (frames)' },
+  'freq-warp': { type: 'number', default: DEFAULT_TRAIN_OPTIONS.freqWarp, help: 'band warp' },
+  shards: { type: 'number', default: 2, help: "each batch's gradients from this many parts (part of the recipe)" },
+  threads: { type: 'number', default: 0, help: 'threads for the shards (0: one per shard; never changes the result)' },
+  'until-epoch': { type: 'number', default: 0, help: 'stop after this epoch without changing the schedule' },
+  'exit-weights': { type: 'list', help: 'loss weight per exit, e.g. 0.5,0.75,1,1' },
+  'self-distill': { type: 'number', default: DEFAULT_TRAIN_OPTIONS.distillWeight, help: "weight of the last exit's softened prediction" },
+  'distill-temperature': { type: 'number', default: DEFAULT_TRAIN_OPTIONS.distillTemperature, help: 'distillation temperature' },
+  resume: { type: 'string', default: '', help: 'checkpoint to continue' },
+  init: { type: 'string', default: '', help: "checkpoint whose best weights start a new run (warm restart)" },
+  'max-drop': { type: 'number', default: DEFAULT_ACCURACY_TARGET.maxDrop, help: 'calibration: accuracy loss allowed' },
+  confidence: { type: 'number', default: DEFAULT_ACCURACY_TARGET.confidence, help: 'calibration: confidence of that bound' },
+} as const;
 
 // On a terminal, a progress bar (src/train/progress.ts) with log lines printed above it; elsewhere plain lines.
 const bar = process.stdout.isTTY ? new ProgressBar(process.stdout) : null;
@@ -52,77 +76,76 @@ const log = (s: string): void => {
 };
 
 async function main(): Promise<void> {
-  const a = args();
-  const task = a.get('task') ?? 'kws';
-  const arch = (a.get('arch') ?? 'reactnet') as Architecture;
+  const a = cliArgs('npx tsx scripts/train.ts --task kws --arch reactnet [--data images] [--out models/<task>-<arch>.bee]', FLAGS);
+  const task = a.task;
+  const arch = a.arch as Architecture;
   if (!ARCHITECTURES.includes(arch)) throw new Error(`--arch must be one of ${ARCHITECTURES.join(', ')}`);
-  const out = a.get('out') ?? `models/${task}-${arch}.bee`;
+  const out = a.out ?? `models/${task}-${arch}.bee`;
   const name = basename(out, '.bee');
-  const num = (k: string, d: number): number => (a.has(k) ? Number(a.get(k)) : d);
-  const epochs = num('epochs', DEFAULT_TRAIN_OPTIONS.epochs);
-  const seed = num('seed', 1);
+  const epochs = a.epochs;
+  const seed = a.seed;
   // A larger log offset than the default 1e-6 bounds digital silence (zero padding) at log(1e-2) instead of
   // log(1e-6): quiet and silent stretches then look alike to the binary layers. The model file records it.
   // --data images: the Speech Commands spectrogram images (real speakers), whose pixels are what the
   // microfrontend front end computes from audio; the model file then carries that front end.
-  const images = a.get('data') === 'images';
-  const corpus = a.get('corpus') ?? '../shared/data/speech-commands-v2';
-  const frontend: FrontendConfig = images ? { ...MICROFRONTEND_16K } : { ...DEFAULT_FRONTEND, logOffset: num('log-offset', 1e-2) };
+  const images = a.data === 'images';
+  const corpus = a.corpus;
+  const frontend: FrontendConfig = images ? { ...MICROFRONTEND_16K } : { ...DEFAULT_FRONTEND, logOffset: a['log-offset'] };
   await initTrainingBackend();
 
   const data: TrainData =
     task === 'synthetic'
       ? syntheticData(6, 60, 20, seed)
       : images
-        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.get('fsdd') ?? '../shared/data/fsdd/recordings', frontend) : [])
-        : loadTask(task, a.get('manifest') ?? `data/${task}/manifest.json`, frontend, log);
+        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.fsdd, frontend) : [])
+        : loadTask(task, a.manifest ?? `data/${task}/manifest.json`, frontend, log);
   log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
   const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
-  if (a.has('widths')) {
-    const w = a.get('widths')!.split(',').map(Number);
+  if (a.widths) {
+    const w = a.widths.map(Number);
     if (w.length !== cfg.blocks.length || w.some((x) => !Number.isInteger(x) || x < 1)) {
-      throw new Error(`--widths needs ${cfg.blocks.length} positive integers, got '${a.get('widths')}'`);
+      throw new Error(`--widths needs ${cfg.blocks.length} positive integers, got '${a.widths.join(',')}'`);
     }
     cfg.blocks = cfg.blocks.map((b, i) => ({ ...b, channels: w[i] }));
   }
-  if (a.has('pools')) {
-    const p = a.get('pools')!.split(',');
+  if (a.pools) {
+    const p = a.pools;
     const shape = (s: string): [number, number] | null => {
       const m = /^(\d+)x(\d+)$/.exec(s);
       return m ? [Number(m[1]), Number(m[2])] : null;
     };
     if (p.length !== cfg.blocks.length || p.some((s) => s !== 'none' && !shape(s))) {
-      throw new Error(`--pools needs ${cfg.blocks.length} entries of TxF or 'none', got '${a.get('pools')}'`);
+      throw new Error(`--pools needs ${cfg.blocks.length} entries of TxF or 'none', got '${p.join(',')}'`);
     }
     cfg.blocks = cfg.blocks.map((b, i) => (p[i] === 'none' ? { ...b, pool: false } : { ...b, pool: true, poolShape: shape(p[i])! }));
   }
-  if (num('real-valued', 0)) cfg.realValued = true;
+  if (a['real-valued']) cfg.realValued = true;
   const options = {
     epochs,
     seed,
-    batchSize: num('batch', DEFAULT_TRAIN_OPTIONS.batchSize),
-    learningRate: num('lr', DEFAULT_TRAIN_OPTIONS.learningRate),
-    warmupSteps: num('warmup', DEFAULT_TRAIN_OPTIONS.warmupSteps),
-    maxSteps: num('max-steps', 0),
-    timeMask: num('time-mask', DEFAULT_TRAIN_OPTIONS.timeMask),
-    bandMask: num('band-mask', DEFAULT_TRAIN_OPTIONS.bandMask),
-    timeShift: num('time-shift', DEFAULT_TRAIN_OPTIONS.timeShift),
-    freqWarp: num('freq-warp', DEFAULT_TRAIN_OPTIONS.freqWarp),
-    shards: num('shards', 2),
-    threads: num('threads', 0),
-    untilEpoch: num('until-epoch', 0),
-    exitWeights: a.has('exit-weights') ? a.get('exit-weights')!.split(',').map(Number) : DEFAULT_TRAIN_OPTIONS.exitWeights,
-    distillWeight: num('self-distill', DEFAULT_TRAIN_OPTIONS.distillWeight),
-    distillTemperature: num('distill-temperature', DEFAULT_TRAIN_OPTIONS.distillTemperature),
+    batchSize: a.batch,
+    learningRate: a.lr,
+    warmupSteps: a.warmup,
+    maxSteps: a['max-steps'],
+    timeMask: a['time-mask'],
+    bandMask: a['band-mask'],
+    timeShift: a['time-shift'],
+    freqWarp: a['freq-warp'],
+    shards: a.shards,
+    threads: a.threads,
+    untilEpoch: a['until-epoch'],
+    exitWeights: a['exit-weights'] ? a['exit-weights'].map(Number) : DEFAULT_TRAIN_OPTIONS.exitWeights,
+    distillWeight: a['self-distill'],
+    distillTemperature: a['distill-temperature'],
   };
   if (options.exitWeights.length !== cfg.blocks.length || options.exitWeights.some((x) => !(x >= 0))) {
-    throw new Error(`--exit-weights needs ${cfg.blocks.length} non-negative numbers, got '${a.get('exit-weights')}'`);
+    throw new Error(`--exit-weights needs ${cfg.blocks.length} non-negative numbers, got '${options.exitWeights.join(',')}'`);
   }
   const res = await train(data, cfg, {
     ...options,
     checkpoint: join('out', `${name}.ckpt.json`),
-    resume: a.get('resume') ?? '',
-    init: a.get('init') ?? '',
+    resume: a.resume,
+    init: a.init,
     log,
     progress: bar ? (p) => bar.update(p) : null,
   }).finally(() => bar?.done());
@@ -140,7 +163,7 @@ async function main(): Promise<void> {
     log(`test, last exit, per source: ${lastExitAccuracyBy(data.test.ids, testRec, (id) => (id.startsWith('fsdd/') ? 'fsdd' : 'speech-commands images')).map(([src, acc, n]) => `${src} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
   if (task !== 'synthetic' && !images) {
-    const byVoice = lastExitAccuracyBy(data.test.ids, testRec, timbreOf(a.get('manifest') ?? `data/${task}/manifest.json`));
+    const byVoice = lastExitAccuracyBy(data.test.ids, testRec, timbreOf(a.manifest ?? `data/${task}/manifest.json`));
     log(`test, last exit, per voice: ${byVoice.map(([t, acc, n]) => `${t} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
   const pct = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
@@ -164,8 +187,8 @@ async function main(): Promise<void> {
   };
   const costs = costsFromPlan(planModel(exportModel(input).description, exportModel(input).tensors));
   const target = {
-    maxDrop: num('max-drop', DEFAULT_ACCURACY_TARGET.maxDrop),
-    confidence: num('confidence', DEFAULT_ACCURACY_TARGET.confidence),
+    maxDrop: a['max-drop'],
+    confidence: a.confidence,
   };
   const cal = calibrateForAccuracy(valRec, costs, target);
   const calTest = evaluatePolicy(testRec, costs, cal.thresholds);

@@ -7,14 +7,14 @@ import { readBee, writeBee } from '../../src/format/bee';
 import { mutate } from '../../test/format/mutate';
 import { randomModel, RECIPE_NAMES } from '../../test/helpers/random-model';
 import { mulberry32 } from '../../test/helpers/rng';
+import { cliArgs } from '../cli-args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
-const count = arg('count', 1000);
-const seed = arg('seed', 1);
+const args = cliArgs('npx tsx scripts/stress/fuzz-model.ts [--count 1000] [--seed 1]', {
+  count: { type: 'number', default: 1000, help: 'mutated model files' },
+  seed: { type: 'number', default: 1, help: 'mutation seed' },
+});
+const { count, seed } = args;
 const rng = mulberry32(seed);
 const bases = [
   ...RECIPE_NAMES.map((r) => writeBee(randomModel(mulberry32(seed), { recipe: r }))),

@@ -11,16 +11,19 @@ import { mutate } from '../../test/format/mutate';
 import { randomModel, RECIPE_NAMES, tinyModel } from '../../test/helpers/random-model';
 import { mulberry32 } from '../../test/helpers/rng';
 import { browserSoak } from './browser-soak';
+import { cliArgs } from '../cli-args';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
-const fuzzCount = arg('fuzz', 10000);
-const soakCount = arg('soak', 10000);
-const lossCount = arg('losses', 30);
-const pageSoakCount = arg('page-soak', 10000);
+const args = cliArgs('npm run stress [-- --fuzz 10000 --soak 10000 --losses 30 --page-soak 10000]', {
+  fuzz: { type: 'number', default: 10000, help: 'mutated model files' },
+  soak: { type: 'number', default: 10000, help: 'classifications per soak' },
+  losses: { type: 'number', default: 30, help: 'injected device losses' },
+  'page-soak': { type: 'number', default: 10000, help: 'classifications in the browser page soak' },
+});
+const fuzzCount = args.fuzz;
+const soakCount = args.soak;
+const lossCount = args.losses;
+const pageSoakCount = args['page-soak'];
 
 function features(seed: number, size: number): Float32Array {
   const rng = mulberry32(seed);
