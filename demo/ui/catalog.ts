@@ -35,10 +35,22 @@ export interface OperatingPoint {
   binaryOpsFraction: number | null;
 }
 
+/** Per-clip exit records (labels, and per exit: argmax, entropy, max probability), when a report ships them. */
+export interface ReportRecords {
+  labels: number[];
+  argmax: number[][];
+  entropy: number[][];
+  maxProb: number[][];
+}
+
 export interface ParsedReport {
+  /** The one-for-all sweep of the report's criterion. */
   sweep: TradeoffPoint[];
   criterion: 'entropy' | 'maxprob' | null;
+  /** A second sweep for max probability, if the report has one under a key naming it. */
+  maxprobSweep: TradeoffPoint[];
   presets: OperatingPoint[];
+  records: ReportRecords | null;
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -161,12 +173,36 @@ function thresholdsOf(o: JsonObject, exits: number): number[] | null {
   return out.length === exits ? out : null;
 }
 
+function numbers(v: unknown): number[] | null {
+  if (!Array.isArray(v)) return null;
+  const xs = v.map(num);
+  return xs.every((x) => x !== null) ? (xs as number[]) : null;
+}
+
+/** `{ labels: [...], argmax: [[...] per exit], entropy: [...], maxProb: [...] }`, every array one entry per clip. */
+function recordsOf(o: JsonObject, exits: number): ReportRecords | null {
+  const labels = numbers(pick(o, 'labels', 'targets'));
+  const perExit = (...names: string[]): number[][] | null => {
+    const v = pick(o, ...names);
+    if (!Array.isArray(v) || v.length !== exits) return null;
+    const rows = v.map(numbers);
+    return rows.every((r) => r !== null && r.length === labels?.length) ? (rows as number[][]) : null;
+  };
+  if (!labels) return null;
+  const argmax = perExit('argmax', 'predictions', 'predicted');
+  const entropy = perExit('entropy', 'entropies');
+  const maxProb = perExit('maxProb', 'maxProbs', 'maxProbability');
+  return argmax && entropy && maxProb ? { labels, argmax, entropy, maxProb } : null;
+}
+
 /**
  * Finds, anywhere in the report: the longest array of sweep points (objects with an accuracy and an ops
  * fraction), and every object with per-exit thresholds (named by where it sits, e.g. "calibrated").
  */
 export function parseReport(json: unknown, exits: number): ParsedReport {
   let sweep: TradeoffPoint[] = [];
+  let maxprobSweep: TradeoffPoint[] = [];
+  let records: ReportRecords | null = null;
   const presets: OperatingPoint[] = [];
   const root = isObject(json) ? json : null;
   const rootCriterion = root ? criterionOf(pick(root, 'criterion')) : null;
@@ -175,7 +211,10 @@ export function parseReport(json: unknown, exits: number): ParsedReport {
     if (depth > 6) return;
     if (Array.isArray(v)) {
       const points = v.filter(isObject).map(sweepPoint).filter((p): p is TradeoffPoint => p !== null);
-      if (points.length >= 2 && points.length > sweep.length && !/calib/i.test(path.join('.'))) sweep = points;
+      const where = path.join('.');
+      if (points.length >= 2 && /max.?prob/i.test(where)) {
+        if (points.length > maxprobSweep.length) maxprobSweep = points;
+      } else if (points.length >= 2 && points.length > sweep.length && !/calib/i.test(where)) sweep = points;
       v.forEach((x, i) => {
         // Arrays of sweep points are not presets; arrays of named operating points are.
         if (points.length < 2 || /calib|preset|operating/i.test(path.join('.'))) visit(x, [...path, String(i)], depth + 1);
@@ -183,6 +222,7 @@ export function parseReport(json: unknown, exits: number): ParsedReport {
       return;
     }
     if (!isObject(v)) return;
+    if (!records && /records/i.test(path[path.length - 1] ?? '')) records = recordsOf(v, exits);
     const named = str(pick(v, 'name', 'label', 'target'));
     const split = [pick(v, 'test'), pick(v, 'validation')].filter(isObject);
     if (named && !thresholdsOf(v, exits) && split.length > 0) {
@@ -219,7 +259,8 @@ export function parseReport(json: unknown, exits: number): ParsedReport {
   // Calibrated operating points first: they are what "the calibrated preset" means.
   presets.sort((a, b) => Number(/calib/i.test(b.name)) - Number(/calib/i.test(a.name)));
   sweep.sort((a, b) => a.binaryOpsFraction - b.binaryOpsFraction);
-  return { sweep, criterion: rootCriterion, presets };
+  maxprobSweep.sort((a, b) => a.binaryOpsFraction - b.binaryOpsFraction);
+  return { sweep, criterion: rootCriterion, maxprobSweep, presets, records };
 }
 
 export async function loadReport(url: string, exits: number): Promise<ParsedReport | null> {

@@ -1,8 +1,9 @@
-// The result views: block/exit diagram, exit decisions, probability bars, exit histogram, trade-off chart.
+// The result views: block/exit diagram, exit decisions, probability bars, exit histogram (the trade-off chart is
+// tradeoff.ts).
 // All SVG is generated here with presentation attributes and CSS classes (no inline style strings).
 import type { ClassifyResult } from '../../src/index';
-import type { TradeoffPoint, OperatingPoint } from './catalog';
 import { clear, h, pct, s } from './dom';
+import { friendly } from './labels';
 
 export type Criterion = 'entropy' | 'maxprob';
 
@@ -31,7 +32,16 @@ export function renderDiagram(root: HTMLElement, topo: Topology, r: ClassifyResu
   const bh = 46;
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'diagram-svg', role: 'img' });
   const evaluated = new Set(r?.exits.map((e) => e.exit) ?? []);
-  const ranBlocks = r ? topo.exitAfter[r.mode === 'all-exits' ? topo.exitAfter.length - 1 : r.exit] + 1 : 0;
+  const all = r?.mode === 'all-exits';
+  const ranBlocks = r ? (all ? n : topo.exitAfter[r.exit] + 1) : 0;
+  svg.setAttribute(
+    'aria-label',
+    !r
+      ? `${n} blocks with ${topo.exitAfter.length} exits; nothing classified yet`
+      : all
+        ? `All ${n} blocks ran and all ${topo.exitAfter.length} exits were evaluated; the threshold would have exited at E${r.exit + 1}`
+        : `Blocks 1 to ${ranBlocks} of ${n} ran; exits ${[...evaluated].filter((k) => k !== r.exit).map((k) => `E${k + 1}`).join(', ') || 'none'} passed the clip on; it left at E${r.exit + 1}`,
+  );
   svg.append(
     s('rect', { x: pad, y: by + 8, width: inW, height: bh - 16, rx: 8, class: `node input ${r ? 'lit' : ''}` }),
     s('text', { x: pad + inW / 2, y: by + bh / 2 + 4, class: 'node-text', 'text-anchor': 'middle' }, ['mel']),
@@ -58,7 +68,9 @@ export function renderDiagram(root: HTMLElement, topo: Topology, r: ClassifyResu
     );
     if (taken) svg.append(s('circle', { cx, cy, r: 24, class: 'exit-ring' }));
     if (taken || passed) {
-      svg.append(s('text', { x: cx, y: cy + 40, 'text-anchor': 'middle', class: `exit-label ${taken ? '' : 'dim'}` }, [taken ? 'exit' : 'go on']));
+      // In all-exits mode exits after the threshold's one ran too, but decided nothing.
+      const word = taken ? (all ? 'would exit' : 'exit') : all && k > r.exit ? 'ran' : 'go on';
+      svg.append(s('text', { x: cx, y: cy + 40, 'text-anchor': 'middle', class: `exit-label ${taken ? '' : 'dim'}`, 'data-testid': `exit-word-${k}` }, [word]));
     }
   });
   root.append(svg);
@@ -91,14 +103,15 @@ export function renderGates(root: HTMLElement, r: ClassifyResult | null, criteri
       : criterion === 'entropy' && t >= 1
         ? `${score.toFixed(2)}, t ≥ 1 always exits`
         : criterion === 'entropy' ? `${score.toFixed(2)} ${leaves ? '<' : '≥'} ${t.toFixed(2)}` : `${score.toFixed(2)} ${leaves ? '≥' : '<'} ${t.toFixed(2)}`;
-    const verdict = e.exit === r.exit ? 'exit' : leaves ? 'would exit' : 'go on';
+    const all = r.mode === 'all-exits';
+    const verdict = e.exit === r.exit ? (all ? 'would exit' : 'exit') : e.exit > r.exit ? `ran after E${r.exit + 1}${leaves ? ', passes' : ''}` : 'go on';
     root.append(
       h('div', { class: `gate ${e.exit === r.exit ? 'taken' : ''}`, testid: `gate-${e.exit}` }, [
         h('span', { class: 'gate-name', text: `E${e.exit + 1}` }),
         track,
         h('div', { class: 'gate-meta' }, [
           h('span', { class: 'gate-val', text: `${sym} ${rel}` }),
-          h('span', { class: `gate-verdict ${verdict === 'go on' ? '' : 'ok'}`, text: `${verdict} · ${e.label}` }),
+          h('span', { class: `gate-verdict ${e.exit === r.exit ? 'ok' : ''}`, text: `${verdict} · ${friendly(e.label)}` }),
         ]),
       ]),
     );
@@ -115,7 +128,7 @@ export function renderProbabilities(root: HTMLElement, labels: readonly string[]
     fill.style.width = pct(p, 2);
     root.append(
       h('div', { class: 'bar', testid: 'prob-row' }, [
-        h('span', { class: 'bar-label', text: labels[i] ?? String(i) }),
+        h('span', { class: 'bar-label', text: friendly(labels[i] ?? String(i)) }),
         h('div', { class: 'bar-track' }, [fill]),
         h('span', { class: 'bar-val', text: pct(p, 1) }),
       ]),
@@ -132,6 +145,7 @@ export function renderHistogram(root: HTMLElement, counts: number[]): void {
   const slot = W / counts.length;
   const bw = Math.min(56, slot - 16);
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'hist-svg', role: 'img' });
+  svg.setAttribute('aria-label', total ? `Exits taken: ${counts.map((c, k) => `E${k + 1} ${c}`).join(', ')}` : 'Exits taken: none yet');
   counts.forEach((c, k) => {
     const bh = (c / maxC) * (H - 42);
     const x = k * slot + (slot - bw) / 2;
@@ -142,120 +156,5 @@ export function renderHistogram(root: HTMLElement, counts: number[]): void {
       s('text', { x: x + bw / 2, y: H - 25 - bh, 'text-anchor': 'middle', class: 'hist-val' }, [total ? `${c} · ${pct(c / total)}` : '0']),
     );
   });
-  root.append(svg);
-}
-
-/** Where the current single threshold falls on the sweep, interpolated between its two nearest thresholds. */
-function pointAtThreshold(sweep: TradeoffPoint[], t: number): TradeoffPoint | null {
-  const withT = sweep.filter((p) => p.threshold !== null).sort((a, b) => a.threshold! - b.threshold!);
-  if (withT.length === 0) return null;
-  if (t <= withT[0].threshold!) return withT[0];
-  for (let i = 1; i < withT.length; i++) {
-    const a = withT[i - 1];
-    const b = withT[i];
-    if (t <= b.threshold!) {
-      const u = (t - a.threshold!) / Math.max(1e-9, b.threshold! - a.threshold!);
-      return {
-        threshold: t,
-        accuracy: a.accuracy + u * (b.accuracy - a.accuracy),
-        binaryOpsFraction: a.binaryOpsFraction + u * (b.binaryOpsFraction - a.binaryOpsFraction),
-        meanExit: null,
-        latencyMs: null,
-      };
-    }
-  }
-  return withT[withT.length - 1];
-}
-
-export interface TradeoffState {
-  sweep: TradeoffPoint[];
-  presets: OperatingPoint[];
-  /** The single threshold in use, or null when thresholds are set per exit. */
-  threshold: number | null;
-  /** The session's own mean binary-ops fraction, when clips have been classified. */
-  sessionOps: number | null;
-  /** Index in `presets` of the operating point in use, if the thresholds are one of them. */
-  currentPreset: number | null;
-}
-
-/** Accuracy against the fraction of binary operations, from the model's shipped evaluation. */
-export function renderTradeoff(root: HTMLElement, st: TradeoffState): void {
-  clear(root);
-  const W = 360;
-  const H = 230;
-  const L = 44;
-  const R = 14;
-  const T = 14;
-  const B = 38;
-  const pts = st.sweep;
-  const presetPts = st.presets.filter((p) => p.accuracy !== null && p.binaryOpsFraction !== null);
-  const accs = [...pts.map((p) => p.accuracy), ...presetPts.map((p) => p.accuracy!)];
-  // Zoom the y axis to the data, on 5-point steps, so small accuracy differences stay visible.
-  const lo = Math.max(0, Math.floor((Math.min(...accs) - 0.02) * 20) / 20);
-  const hi = Math.min(1, Math.ceil((Math.max(...accs) + 0.01) * 20) / 20);
-  const x = (f: number): number => L + f * (W - L - R);
-  const y = (a: number): number => T + (1 - (a - lo) / Math.max(1e-6, hi - lo)) * (H - T - B);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img' });
-  // Labels sit right of a marker in the left half, left of it in the right half, so they stay inside.
-  const beside = (cx: number): Record<string, string | number> =>
-    cx < (L + W - R) / 2 ? { x: cx + 10, 'text-anchor': 'start' } : { x: cx - 10, 'text-anchor': 'end' };
-  for (let k = 0; k <= 4; k++) {
-    const f = k / 4;
-    svg.append(
-      s('line', { x1: x(f), y1: T, x2: x(f), y2: H - B, class: 'grid-line' }),
-      s('text', { x: x(f), y: H - B + 16, 'text-anchor': 'middle', class: 'axis-text' }, [pct(f)]),
-    );
-    const a = lo + f * (hi - lo);
-    svg.append(
-      s('line', { x1: L, y1: y(a), x2: W - R, y2: y(a), class: 'grid-line' }),
-      s('text', { x: L - 6, y: y(a) + 4, 'text-anchor': 'end', class: 'axis-text' }, [pct(a)]),
-    );
-  }
-  svg.append(
-    s('text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle', class: 'axis-title' }, ['binary operations spent (fraction of full model)']),
-    s('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', class: 'axis-title', transform: `rotate(-90 12 ${(T + H - B) / 2})` }, ['accuracy']),
-  );
-  if (pts.length > 1) {
-    const d = pts.map((p, i) => `${i ? 'L' : 'M'}${x(p.binaryOpsFraction).toFixed(1)},${y(p.accuracy).toFixed(1)}`).join(' ');
-    svg.append(s('path', { d, class: 'curve' }));
-  }
-  for (const p of pts) {
-    const c = s('circle', { cx: x(p.binaryOpsFraction), cy: y(p.accuracy), r: 3, class: 'pt' });
-    c.append(s('title', {}, [`t=${p.threshold ?? '?'} · accuracy ${pct(p.accuracy, 1)} · ops ${pct(p.binaryOpsFraction, 1)}`]));
-    svg.append(c);
-  }
-  for (const p of presetPts) {
-    const cx = x(p.binaryOpsFraction!);
-    const cy = y(p.accuracy!);
-    const current = st.currentPreset !== null && st.presets[st.currentPreset] === p;
-    const r = current ? 9 : 7;
-    const d = s('path', { d: `M${cx},${cy - r} L${cx + r},${cy} L${cx},${cy + r} L${cx - r},${cy} Z`, class: `preset-pt ${current ? 'current' : ''}` });
-    d.append(s('title', {}, [`${p.name}: accuracy ${pct(p.accuracy!, 1)}, ops ${pct(p.binaryOpsFraction!, 1)}`]));
-    svg.append(d);
-    if (current) {
-      // Numbers only: the preset's name is on its highlighted button (and in the marker's tooltip), and a long
-      // name would run out of the chart.
-      svg.append(
-        s('text', { ...beside(cx), y: Math.max(cy - 12, T + 12), class: 'cur-text', 'data-testid': 'tradeoff-current' }, [
-          `${pct(p.accuracy!, 1)} at ${pct(p.binaryOpsFraction!)} ops`,
-        ]),
-      );
-    }
-  }
-  const cur = st.threshold !== null ? pointAtThreshold(pts, st.threshold) : null;
-  if (cur) {
-    const cx = x(cur.binaryOpsFraction);
-    const cy = y(cur.accuracy);
-    svg.append(
-      s('line', { x1: cx, y1: T, x2: cx, y2: H - B, class: 'cur-line' }),
-      s('circle', { cx, cy, r: 7, class: 'cur-pt', 'data-testid': 'tradeoff-current' }),
-      s('text', { ...beside(cx), y: Math.max(cy - 12, T + 12), class: 'cur-text' }, [
-        `t=${st.threshold!.toFixed(2)}: ${pct(cur.accuracy, 1)} at ${pct(cur.binaryOpsFraction)} ops`,
-      ]),
-    );
-  }
-  if (st.sessionOps !== null) {
-    svg.append(s('line', { x1: x(st.sessionOps), y1: H - B - 8, x2: x(st.sessionOps), y2: H - B, class: 'session-tick' }));
-  }
   root.append(svg);
 }

@@ -20,6 +20,17 @@ export interface Fixture {
   id: string;
   placeholder: boolean;
   clips: ClipCase[];
+  /** Where the clips' WAV files are (to build longer recordings from them). */
+  clipsDir: string;
+  /** Backbone blocks of the model. */
+  blocks: number;
+  /** Per exit, the share of the full model's binary ops a clip leaving there spends (from the model's plan). */
+  exitOps: number[];
+}
+
+function exitOpsOf(model: { plan: { stages: { cumulativeOps: { binaryOps: number } }[]; totalOps: { binaryOps: number } } }): number[] {
+  const total = model.plan.totalOps.binaryOps;
+  return model.plan.stages.map((s) => (total > 0 ? s.cumulativeOps.binaryOps / total : 1));
 }
 
 interface CatalogEntry {
@@ -93,10 +104,12 @@ export async function prepareFixture(modelsDir: string, outDir: string): Promise
   const shipped = shippedModel(modelsDir);
   if (shipped) {
     const bytes = readFileSync(join(modelsDir, shipped.entry.file!));
-    const { runtime, results } = await reference(bytes, shipped.clipsDir, shipped.clips);
+    const { runtime, model, results } = await reference(bytes, shipped.clipsDir, shipped.clips);
+    const exitOps = exitOpsOf(model);
+    const blocks = model.description.graph.blocks.length;
     runtime.dispose();
     const id = shipped.entry.id ?? `${shipped.entry.task}-${shipped.entry.architecture}`;
-    return { id, placeholder: false, clips: shipped.clips.map((c, i) => ({ ...c, exits: results[i].exits })) };
+    return { id, placeholder: false, clipsDir: shipped.clipsDir, blocks, exitOps, clips: shipped.clips.map((c, i) => ({ ...c, exits: results[i].exits })) };
   }
 
   let clipsRel = 'clips/kws/index.json';
@@ -139,13 +152,15 @@ export async function prepareFixture(modelsDir: string, outDir: string): Promise
     calibrated: [{ target: 'accuracy -5 pt', validation: cal, test: cal }],
     exitPolicy: cal.thresholds,
   };
+  const exitOps = exitOpsOf(model);
+  const blocks = model.description.graph.blocks.length;
   runtime.dispose();
   writeFileSync(join(outDir, 'kws-placeholder.bee'), bytes);
   mkdirSync(join(outDir, 'reports'), { recursive: true });
   writeFileSync(join(outDir, 'reports', 'kws-placeholder.json'), JSON.stringify(report));
   const entry = { id: 'kws-placeholder', task: 'kws', architecture: 'placeholder', file: 'kws-placeholder.bee', report: 'reports/kws-placeholder.json', clips: clipsRel };
   writeFileSync(join(outDir, 'index.json'), JSON.stringify([entry]));
-  return { id: entry.id, placeholder: true, clips: clips.map((c, i) => ({ ...c, exits: results[i].exits })) };
+  return { id: entry.id, placeholder: true, clipsDir, blocks, exitOps, clips: clips.map((c, i) => ({ ...c, exits: results[i].exits })) };
 }
 
 /** The exits a clip may take under these thresholds: one, or two when a score sits on a threshold. */
@@ -159,4 +174,45 @@ export function expectedExits(c: ClipCase, criterion: 'entropy' | 'maxprob', thr
     if (exitsHere(criterion, thresholds[k], e.entropy, e.maxProb, false)) return [k];
   }
   return [last];
+}
+
+/** A recording made of the given clips (at their own rate) with `gapS` seconds of silence between them. */
+export function joinClips(fixture: Fixture, files: string[], gapS: number): { wav: Uint8Array; sampleRate: number; starts: number[] } {
+  const parts = files.map((f) => decodeWav(readFileSync(join(fixture.clipsDir, f))));
+  const rate = parts[0].sampleRate;
+  const gap = Math.round(gapS * rate);
+  const total = parts.reduce((a, p) => a + p.samples.length, 0) + gap * (parts.length - 1);
+  const out = new Float32Array(total);
+  const starts: number[] = [];
+  let at = 0;
+  parts.forEach((p, i) => {
+    starts.push(at / rate);
+    out.set(p.samples, at);
+    at += p.samples.length + (i < parts.length - 1 ? gap : 0);
+  });
+  return { wav: pcm16Exact(out, rate), sampleRate: rate, starts };
+}
+
+/**
+ * Mono 16-bit WAV that gives back exactly the samples decodeWav read (it divides by 32768; encodeWav16 scales by
+ * 32767), so a window cut at a clip's start is that clip, sample for sample, and its CPU reference applies.
+ */
+function pcm16Exact(x: Float32Array, rate: number): Uint8Array {
+  const out = new Uint8Array(44 + x.length * 2);
+  const v = new DataView(out.buffer);
+  const text = (at: number, s: string): void => [...s].forEach((ch, i) => v.setUint8(at + i, ch.charCodeAt(0)));
+  text(0, 'RIFF');
+  v.setUint32(4, 36 + x.length * 2, true);
+  text(8, 'WAVEfmt ');
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, rate, true);
+  v.setUint32(28, rate * 2, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
+  text(36, 'data');
+  v.setUint32(40, x.length * 2, true);
+  for (let i = 0; i < x.length; i++) v.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, Math.round(x[i] * 32768))), true);
+  return out;
 }
