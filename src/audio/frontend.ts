@@ -126,6 +126,17 @@ export function checkSamples(samples: Float32Array): void {
   if (bad >= 0) throw new BeenetError('BAD_AUDIO', `audio sample ${bad} is ${samples[bad]} (samples must be finite)`);
 }
 
+/**
+ * The stretch of `length` samples at `sampleRate` that the model's clip covers, in seconds of that audio:
+ * all of it when it is shorter than a clip (zero-padded), else the centred (or `offset`) window.
+ */
+export function clipWindowSeconds(length: number, sampleRate: number, cfg: FrontendConfig, options: FeatureOptions = {}): { audioSeconds: number; startSeconds: number; endSeconds: number } {
+  const modelLength = sampleRate === cfg.sampleRate ? length : getResampler(sampleRate, cfg.sampleRate).outputLength(length);
+  const start = Math.max(0, clipStart(modelLength, cfg.clipSamples, options.offset));
+  const end = Math.min(modelLength, start + cfg.clipSamples);
+  return { audioSeconds: length / sampleRate, startSeconds: start / cfg.sampleRate, endSeconds: end / cfg.sampleRate };
+}
+
 /** The model-rate clip for some audio: only the samples under the clip window are resampled. */
 export function audioToClip(
   samples: Float32Array,

@@ -103,8 +103,11 @@ export async function acquireGpu(options: AcquireOptions = {}): Promise<GpuConte
   if (!adapter) {
     throw new BeenetError(
       'NO_ADAPTER',
-      'No WebGPU adapter: requestAdapter() returned null (no usable GPU driver; in Node on Linux without a GPU set ' +
-        'VK_ICD_FILENAMES to a Vulkan driver such as /usr/lib/chromium/vk_swiftshader_icd.json).',
+      typeof process !== 'undefined' && typeof process.versions?.node === 'string'
+        ? 'No WebGPU adapter: requestAdapter() returned null (no usable GPU driver; in Node on Linux without a GPU set ' +
+          'VK_ICD_FILENAMES to a Vulkan driver such as /usr/lib/chromium/vk_swiftshader_icd.json).'
+        : 'No WebGPU adapter: this browser offers WebGPU but gave no adapter (GPU blocklisted or disabled, or no ' +
+          "driver); backend 'auto' runs on WebAssembly instead.",
     );
   }
   const info = summarize(adapter.info);

@@ -1,5 +1,5 @@
 // A loaded model: features in, early-exit classification out, on whichever backend the runtime chose.
-import { audioToFeatures, type BandNormalization } from '../audio/frontend';
+import { audioToFeatures, clipWindowSeconds, type BandNormalization } from '../audio/frontend';
 import { normalizeBands } from '../audio/logmel';
 import { summarizeLogits } from '../cpu/exit-result';
 import { BeenetError, throwIfAborted } from '../errors';
@@ -40,6 +40,16 @@ export interface ClassifyResult {
   floatOpsFraction: number;
   /** Every exit evaluated for this clip, in order (all of them in 'all-exits' mode). */
   exits: ExitReport[];
+  /**
+   * What was computed for this clip: the exit's figures above, except in 'all-exits' mode, where every block
+   * and exit ran (and `exit`, `blocksRun`, `binaryOpsFraction` say where the threshold would have stopped).
+   */
+  spent: { blocksRun: number; binaryOpsFraction: number; floatOpsFraction: number };
+  /**
+   * For audio input: the stretch of it the model classified (a clip is the model's fixed length: longer audio
+   * is windowed, centred; use `createDetector` or several calls for long recordings). Absent for features.
+   */
+  window?: { audioSeconds: number; startSeconds: number; endSeconds: number };
   mode: ScheduleMode;
   backend: BackendKind;
   timings: {
@@ -167,7 +177,12 @@ export class BeenetModel {
       return this.runWithRecovery(features, inputs.length, resolved, featuresMs);
     });
     this.queue = run.catch(() => undefined);
-    return run;
+    return run.then((results) => {
+      prepared.forEach((p, i) => {
+        if (p.window) results[i].window = p.window;
+      });
+      return results;
+    });
   }
 
   stats(): ModelStats {
@@ -189,7 +204,7 @@ export class BeenetModel {
     return this.executor;
   }
 
-  private prepare(input: ClassifyInput, index: number): { features: Float32Array; ms: number } {
+  private prepare(input: ClassifyInput, index: number): { features: Float32Array; ms: number; window?: ClassifyResult['window'] } {
     const t0 = now();
     if (input === null || typeof input !== 'object') throw new BeenetError('BAD_INPUT', `input ${index}: expected { audio, sampleRate } or { features }`);
     if ('features' in input) {
@@ -205,7 +220,7 @@ export class BeenetModel {
     }
     if (!('audio' in input)) throw new BeenetError('BAD_INPUT', `input ${index}: expected { audio, sampleRate } or { features }`);
     const features = this.features(input.audio, input.sampleRate);
-    return { features, ms: now() - t0 };
+    return { features, ms: now() - t0, window: clipWindowSeconds(input.audio.length, input.sampleRate, this.description.frontend) };
   }
 
   private stack(prepared: { features: Float32Array; ms: number }[]): { features: Float32Array; featuresMs: number[] } {
@@ -302,6 +317,9 @@ export class BeenetModel {
     const classIndex = record[classes + 2];
     const used = this.plan.stages[exit].cumulativeOps;
     const total = this.plan.totalOps;
+    const lastStage = this.plan.stages.length - 1;
+    const ran = policy.mode === 'all-exits' ? this.plan.stages[lastStage].cumulativeOps : used;
+    const share = (a: number, b: number): number => (b > 0 ? a / b : 1);
     return {
       label: this.labels[classIndex],
       classIndex,
@@ -313,6 +331,11 @@ export class BeenetModel {
       binaryOpsFraction: total.binaryOps > 0 ? used.binaryOps / total.binaryOps : 1,
       floatOpsFraction: total.floatOps > 0 ? used.floatOps / total.floatOps : 1,
       exits,
+      spent: {
+        blocksRun: this.description.graph.exits[policy.mode === 'all-exits' ? lastStage : exit].after + 1,
+        binaryOpsFraction: share(ran.binaryOps, total.binaryOps),
+        floatOpsFraction: share(ran.floatOps, total.floatOps),
+      },
       mode: policy.mode,
       backend: this.live().kind,
       timings: { featuresMs, inferenceMs },
