@@ -4,7 +4,7 @@ import type { PeerMeasurements } from './peer';
 import type { BenchResult, ModelInfo } from './result';
 import { ratio } from './stats';
 import type { BeenetMeasurements, ColdStart, LatencyRow, ThroughputRow } from './suite';
-import { COLORS, plot, type PlotSeries } from './svg';
+import { COLORS, plot, type PlotSeries } from '../src/eval/svg';
 
 /** One environment's figures for one model, whichever side (Node or Chromium) produced them. */
 interface EnvView {

@@ -39,6 +39,7 @@ const FLAGS = {
   manifest: { type: 'string', help: 'dataset manifest (default data/<task>/manifest.json)' },
   corpus: { type: 'string', default: '../shared/data/speech-commands-v2', help: 'the spectrogram corpus' },
   fsdd: { type: 'string', default: '../shared/data/fsdd/recordings', help: 'FSDD recordings (digits)' },
+  seed: { type: 'number', default: 1, help: "the training run's --seed (it picks the image task's _unknown_ clips)" },
   'max-drop': { type: 'number', default: DEFAULT_ACCURACY_TARGET.maxDrop, help: 'calibration: accuracy loss allowed' },
   confidence: { type: 'number', default: DEFAULT_ACCURACY_TARGET.confidence, help: 'calibration: confidence of that bound' },
   'latency-clips': { type: 'number', default: 128, help: 'clips timed for the latency figures' },
@@ -82,7 +83,7 @@ function manifestSplits(d: ModelDescription, a: Args, meanStd: MeanStd): { val: 
 function imageSplits(d: ModelDescription, a: Args, meanStd: MeanStd): { val: EvalSplit; test: EvalSplit } {
   const task = d.task === 'digits' ? 'digits' : 'kws';
   const extra = task === 'digits' ? fsddExtraClips(a.fsdd, d.frontend) : [];
-  const data = loadImageTask(a.corpus, { task }, 'out/cache', log, extra);
+  const data = loadImageTask(a.corpus, { task, seed: a.seed }, 'out/cache', log, extra);
   if (data.labelNames.join('|') !== d.labels.join('|')) throw new Error(`the image task's labels differ from the model's`);
   // loadImageTask normalises with the training split's statistics, which the model file must hold.
   const same = (x: Float32Array | undefined, y: Float32Array) => x !== undefined && x.length === y.length && x.every((v, i) => v === y[i]);

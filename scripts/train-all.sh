@@ -30,8 +30,8 @@ W=(--exit-weights 0.5,0.75,1,1)
 # resumable: --until-epoch N stops early, --resume out/<name>.ckpt.json continues bit for bit.
 if [ -d ../shared/data/speech-commands-v2 ]; then
   evaluate_real() {
-    local name=$1
-    npx tsx scripts/evaluate.ts --data images --model "models/${name}.bee" >>"out/${name}.log" 2>&1
+    local name=$1 seed=${2:-1}
+    npx tsx scripts/evaluate.ts --data images --seed "$seed" --model "models/${name}.bee" >>"out/${name}.log" 2>&1
     node --import tsx --import ./scripts/wgsl-loader.mjs scripts/evaluate-real.ts --model "models/${name}.bee" >>"out/${name}.log" 2>&1
     tail -n 3 "out/${name}.log"
   }
@@ -51,7 +51,7 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
     echo "== ${name} (real speech, ${epochs} more epochs from the first run's best weights)"
     cp "out/${name}.ckpt.json" "out/${name}-stage1.ckpt.json"
     npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --lr "$lr" --seed 2 --init "out/${name}-stage1.ckpt.json" --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
-    evaluate_real "$name"
+    evaluate_real "$name" 2
   }
   run_real kws reactnet 7 "${W[@]}" "$@"
   run_real_more kws reactnet 8 1.5e-3 "${W[@]}" "$@"

@@ -2,7 +2,7 @@
 import type { ClassDifficulty, HardClip } from './difficulty';
 import type { ConditionRow } from './conditions';
 import type { OperatingPoint } from './policy';
-import { plotSvg } from './svg';
+import { plot } from './svg';
 
 export interface SweepRow extends OperatingPoint {
   threshold: number;
@@ -89,14 +89,16 @@ export function reportMarkdown(r: ModelReport): string {
 /** Accuracy vs fraction of binary ops: the sweep, each exit alone, and the calibrated points (test split). */
 export function reportSvg(r: ModelReport): string {
   const total = r.cumulativeBinaryOps[r.cumulativeBinaryOps.length - 1] || 1;
-  return plotSvg(
-    `${r.model}: accuracy vs binary ops (test)`,
-    'fraction of binary ops per clip',
-    'accuracy %',
-    [
-      { label: 'entropy sweep', color: '#1f77b4', line: true, points: r.sweep.map((s) => ({ x: s.binaryOpsFraction, y: 100 * s.accuracy })) },
-      { label: 'single exit', color: '#ff7f0e', line: true, points: r.testAccuracyPerExit.map((a, e) => ({ x: r.cumulativeBinaryOps[e] / total, y: 100 * a })) },
-      { label: 'calibrated', color: '#2ca02c', line: false, points: r.calibrated.map((c) => ({ x: c.test.binaryOpsFraction, y: 100 * c.test.accuracy })) },
+  return plot({
+    title: `${r.model}: accuracy vs binary ops (test)`,
+    x: { label: 'fraction of binary ops per clip' },
+    y: { label: 'accuracy %' },
+    width: 640,
+    height: 380,
+    series: [
+      { label: 'entropy sweep', color: '#1f77b4', points: r.sweep.map((s) => ({ x: s.binaryOpsFraction, y: 100 * s.accuracy })) },
+      { label: 'single exit', color: '#ff7f0e', points: r.testAccuracyPerExit.map((a, e) => ({ x: r.cumulativeBinaryOps[e] / total, y: 100 * a })) },
+      { label: 'calibrated', color: '#2ca02c', markers: true, points: r.calibrated.map((c) => ({ x: c.test.binaryOpsFraction, y: 100 * c.test.accuracy })) },
     ],
-  );
+  });
 }

@@ -176,6 +176,8 @@ describe('difficulty and report', () => {
     const svg = reportSvg(rep);
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('polyline');
-    expect(svg.endsWith('</svg>')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+    // Two lines (sweep, single exits); the calibrated points are markers only.
+    expect(svg.match(/<polyline/g)).toHaveLength(2);
   });
 });
