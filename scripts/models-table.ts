@@ -26,7 +26,8 @@ for (const m of index) {
   const acc = r.testAccuracyPerExit.map(pct);
   acc[acc.length - 1] = `**${acc[acc.length - 1]}**`;
   const cal = r.calibrated[0].test;
-  const epochs = r.provenance?.epochs ?? '?';
+  const before = r.provenance?.epochsBefore;
+  const epochs = `${before !== undefined ? `${String(before)} + ` : ''}${String(r.provenance?.epochs ?? '?')}`;
   const clips = r.provenance?.trainClips ?? '?';
   const realFile = `models/${m.report.replace(/\.json$/, '.real.json')}`;
   const real = existsSync(realFile) ? (JSON.parse(readFileSync(realFile, 'utf8')) as RealReport) : null;

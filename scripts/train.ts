@@ -75,6 +75,16 @@ const log = (s: string): void => {
   else console.log(line);
 };
 
+/** A warm restart's first stage, from its checkpoint: the epochs and seconds it trained before this run. */
+function warmStartProvenance(checkpoint: string): Record<string, string | number> {
+  const ck = JSON.parse(readFileSync(checkpoint, 'utf8')) as { history: { seconds: number }[]; bestEpoch: number };
+  return {
+    initFrom: `best weights (epoch ${ck.bestEpoch}) of a ${ck.history.length}-epoch run`,
+    epochsBefore: ck.history.length,
+    trainSecondsBefore: Math.round(ck.history.reduce((s, h) => s + h.seconds, 0)),
+  };
+}
+
 async function main(): Promise<void> {
   const a = cliArgs('npx tsx scripts/train.ts --task kws --arch reactnet [--data images] [--out models/<task>-<arch>.bee]', FLAGS);
   const task = a.task;
@@ -212,6 +222,7 @@ async function main(): Promise<void> {
     testAccuracyPerExit: pct(testAcc),
     ...calibrationProvenance(target, cal),
     trainer: 'beenet src/train (tfjs-core wasm)',
+    ...(a.init ? warmStartProvenance(a.init) : {}),
   };
   const model = exportModel(input);
   const check = await checkConsistency(model, data.validation.features, valRec, cal.thresholds);
