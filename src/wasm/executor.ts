@@ -13,6 +13,18 @@ import { createKernels, createKernelsSync, type WasmKernels } from './module';
 import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
 import type { ModelPlan, PlannedLayer } from '../plan/plan';
 
+/** Time spent in one layer over the runs since `profile()` was turned on (bench/wasm-profile.ts). */
+export interface LayerProfile {
+  stage: number;
+  label: string;
+  type: string;
+  /** An exit head's layer (else the trunk). */
+  head: boolean;
+  ms: number;
+  /** Clip-runs of the layer. */
+  runs: number;
+}
+
 export interface WasmExecutorOptions {
   /** Largest batch `setInput` accepts (per-clip storage grows on demand up to it). Default 4096. */
   maxBatch?: number;
@@ -31,6 +43,9 @@ interface Slot {
 
 interface Step {
   label: string;
+  /** The planned op's type (profile grouping) and whether it belongs to an exit head. */
+  type: string;
+  head: boolean;
   op: PreparedOp;
   input: Slot;
   output: Slot;
@@ -58,6 +73,8 @@ export class WasmExecutor implements StageExecutor {
   private capacity = 0;
   private batch = 0;
   private disposed = false;
+  /** Per-layer [ms, runs] by stage and step while profiling; null (no timing calls) otherwise. */
+  private timing: [number, number][][] | null = null;
 
   /** Async construction: compiles the module without blocking (required on a browser's main thread). */
   static async create(plan: ModelPlan, options: WasmExecutorOptions = {}): Promise<WasmExecutor> {
@@ -80,7 +97,7 @@ export class WasmExecutor implements StageExecutor {
       if (!s) throw new BeenetError('MODEL_FORMAT', `${l.label}: value '${name}' is not defined before it is read`);
       return s;
     };
-    const step = (l: PlannedLayer, stage: number, scope: Map<ValueName, Slot>): Step => {
+    const step = (l: PlannedLayer, stage: number, scope: Map<ValueName, Slot>, head: boolean): Step => {
       const op = prepareOp(k, l.op, tensorInfo(l.inputInfo));
       scratchBytes = Math.max(scratchBytes, op.scratchBytes);
       const input = lookup(scope, l.input, l);
@@ -91,12 +108,12 @@ export class WasmExecutor implements StageExecutor {
       const output: Slot = { bytes: tensorBytes(op.output), stage, perClip: false, at: 0 };
       all.push(output);
       scope.set(l.output, output);
-      return { label: l.label, op, input, output, residual };
+      return { label: l.label, type: l.op.type, head, op, input, output, residual };
     };
     this.stages = plan.stages.map((s, index) => {
-      const steps = s.layers.map((l) => step(l, index, trunk));
+      const steps = s.layers.map((l) => step(l, index, trunk, false));
       const head = new Map(trunk);
-      for (const l of s.exitLayers) steps.push(step(l, index, head));
+      for (const l of s.exitLayers) steps.push(step(l, index, head, true));
       const logits = head.get(s.logits);
       if (!logits) throw new BeenetError('MODEL_FORMAT', `exit ${index}: logits '${s.logits}' is not produced`);
       return { steps, logits };
@@ -152,19 +169,38 @@ export class WasmExecutor implements StageExecutor {
     for (let row = 0; row < active.length; row++) {
       const clip = active[row];
       if (clip >= this.batch) throw new BeenetError('BAD_INPUT', `clip ${clip} is not in the current batch of ${this.batch}`);
-      for (const st of s.steps) {
+      const timing = this.timing?.[stage];
+      for (let i = 0; i < s.steps.length; i++) {
+        const st = s.steps[i];
+        const t0 = timing ? performance.now() : 0;
         st.op.run(
           this.addr(st.input, clip),
           this.addr(st.output, clip),
           st.residual ? this.addr(st.residual, clip) : 0,
           this.scratch,
         );
+        if (timing) {
+          timing[i][0] += performance.now() - t0;
+          timing[i][1]++;
+        }
       }
       // The record is tiny: computed with the twin's code so exp/log match the CPU backend exactly.
       const at = this.addr(s.logits, clip) >>> 2;
       out.set(exitResultCpu(this.k.f32.subarray(at, at + classes), 1, classes), row * stride);
     }
     return out;
+  }
+
+  /** Starts (or restarts) timing every layer; `profile()` reads the totals. Off by default: it costs a clock read per layer. */
+  startProfile(): void {
+    this.timing = this.stages.map((s) => s.steps.map((): [number, number] => [0, 0]));
+  }
+
+  /** Per-layer time since `startProfile()`, in run order; empty when not profiling. */
+  profile(): LayerProfile[] {
+    const t = this.timing;
+    if (!t) return [];
+    return this.stages.flatMap((s, stage) => s.steps.map((st, i) => ({ stage, label: st.label, type: st.type, head: st.head, ms: t[stage][i][0], runs: t[stage][i][1] })));
   }
 
   stats(): ExecutorStats {
