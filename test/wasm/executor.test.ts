@@ -97,3 +97,26 @@ describe('WasmExecutor vs CpuExecutor', () => {
     expect(wasm.stats().bytes).toBe(0);
   });
 });
+
+describe('WasmExecutor profile', () => {
+  it('times every layer only when asked, counts each clip-run, and leaves the results bit-exact', async () => {
+    const p = plan(31, { recipe: 'reactnet' });
+    const wasm = new WasmExecutor(p);
+    expect(wasm.profile()).toEqual([]);
+    wasm.startProfile();
+    await compare(p, 3, 9, wasm);
+    const prof = wasm.profile();
+    const layers = p.stages.reduce((s, st) => s + st.layers.length + st.exitLayers.length, 0);
+    expect(prof).toHaveLength(layers);
+    // Stage 0 runs for all 3 clips; deeper stages for a subset.
+    for (const l of prof.filter((x) => x.stage === 0)) expect(l.runs).toBe(3);
+    for (const l of prof) {
+      expect(l.ms).toBeGreaterThanOrEqual(0);
+      expect(l.runs).toBeLessThanOrEqual(3);
+    }
+    expect(prof.some((l) => l.head)).toBe(true);
+    expect(new Set(prof.map((l) => l.type))).toContain('bconv');
+    wasm.startProfile();
+    expect(wasm.profile().every((l) => l.runs === 0 && l.ms === 0)).toBe(true);
+  });
+});
