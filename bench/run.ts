@@ -12,6 +12,7 @@ import { runNodeModel, type NodeModelResult } from './node-suite';
 import { renderReport } from './report';
 import type { BenchResult, KernelResults, ModelInfo } from './result';
 import { suiteOptions } from './suite';
+import { cliArgs } from '../scripts/cli-args';
 
 interface Args {
   quick: boolean;
@@ -23,24 +24,25 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, models: [], node: true, browser: true, kernels: 'run', outDir: join(ROOT, 'bench', 'results') };
-  let kernelsGiven = false;
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i];
-    if (v === '--quick') a.quick = true;
-    else if (v === '--model') a.models.push(...(argv[++i] ?? '').split(',').filter(Boolean));
-    else if (v === '--no-browser') a.browser = false;
-    else if (v === '--no-node') a.node = false;
-    else if (v === '--no-kernels' || v === '--kernels' || v === '--reuse-kernels') {
-      a.kernels = v === '--kernels' ? 'run' : v === '--reuse-kernels' ? 'file' : 'skip';
-      kernelsGiven = true;
-    }
-    else if (v === '--out-dir') a.outDir = resolve(argv[++i] ?? '');
-    else throw new Error(`unknown argument ${v} (use --quick, --model ID[,ID], --no-browser, --no-node, --kernels, --reuse-kernels, --no-kernels, --out-dir DIR)`);
-  }
+  const v = cliArgs(
+    'npm run bench [-- --quick] [--model kws-reactnet] [--no-browser] [--no-node] [--kernels | --reuse-kernels | --no-kernels] [--out-dir DIR]',
+    {
+      quick: { type: 'boolean', help: 'smoke run: 8 clips, batches 1 and 4, short sweep' },
+      model: { type: 'list', default: [], help: 'only these models (comma-separated ids)' },
+      'no-browser': { type: 'boolean', help: 'Node only' },
+      'no-node': { type: 'boolean', help: 'Chromium only' },
+      kernels: { type: 'boolean', help: 'run the kernel benches (default, except with --quick)' },
+      'reuse-kernels': { type: 'boolean', help: "include the kernel benches' latest results" },
+      'no-kernels': { type: 'boolean', help: 'leave the kernel benches out' },
+      'out-dir': { type: 'string', default: join(ROOT, 'bench', 'results'), help: 'where results go' },
+    },
+    { argv },
+  );
+  const given = [v.kernels, v['reuse-kernels'], v['no-kernels']].filter(Boolean).length;
+  if (given > 1) throw new Error('give one of --kernels, --reuse-kernels, --no-kernels');
   // Quick runs include the kernel benches' latest results instead of re-running them (they take minutes).
-  if (a.quick && !kernelsGiven) a.kernels = 'file';
-  return a;
+  const kernels: Args['kernels'] = v.kernels ? 'run' : v['reuse-kernels'] ? 'file' : v['no-kernels'] ? 'skip' : v.quick ? 'file' : 'run';
+  return { quick: v.quick, models: v.model, node: !v['no-node'], browser: !v['no-browser'], kernels, outDir: resolve(v['out-dir']) };
 }
 
 /** Which adapter a kernel-bench file was measured on (`adapter.device`), or null for files without one. */
