@@ -305,6 +305,74 @@ function progress(label: string, done: number, total: number, t0: number, quiet:
   process.stderr.write(`[${label}] ${done}/${total} clips  ${rate.toFixed(1)}/s  elapsed ${secs.toFixed(0)} s  eta ${eta} s\n`);
 }
 
+/** One clip's audio: synthesis and sox augmentation in child processes (none for noise-only clips), then mixing. */
+async function renderClip(c: PlannedClip, task: TaskDef, noise: NoiseBank, festivalFiles: Map<number, string>, tmp: string): Promise<Float32Array> {
+  let speech: Float32Array | null = null;
+  if (c.speaker) {
+    const rng = new Rng(c.seed ^ 0x27d4eb2d);
+    c.aug = drawSoxAug(c.speaker, rng);
+    let file = festivalFiles.get(c.index);
+    const cmds: Cmd[] = [];
+    if (c.speaker.engine === 'flite') {
+      file = join(tmp, `flite-${c.index}.wav`);
+      await pipeline([synthCmd(c.speaker, c.text, file)]);
+    } else if (!file) {
+      cmds.push(synthCmd(c.speaker, c.text, ''));
+    }
+    cmds.push({ cmd: 'sox', args: soxArgs(file ?? '-', c.aug) });
+    speech = f32FromBytes(await pipeline(cmds));
+    if (file) rmSync(file, { force: true });
+  }
+  return compose(speech, c, task, noise);
+}
+
+/** The manifest of rendered clips (pure): what each clip is, who says it, and how it was augmented. */
+function manifestOf(
+  task: TaskDef,
+  clips: PlannedClip[],
+  run: { seed: number; perClass: number; trainPerClass: number | undefined; engines: Engine[]; noise: NoiseBank; seconds: number },
+): Manifest {
+  const manifestClips: ManifestClip[] = clips.map((c) => {
+    const s = c.speaker;
+    const clip: ManifestClip = {
+      path: c.path,
+      label: c.label,
+      speaker: s ? s.id : `noise:${c.aug.noise}`,
+      split: c.split,
+      engine: s ? s.engine : 'noise',
+    };
+    if (c.text) clip.text = c.text;
+    const aug: Record<string, string | number | boolean> = {};
+    if (s) {
+      aug.voice = s.voice;
+      if (s.variant) aug.variant = s.variant;
+      aug.timbre = s.timbre;
+    }
+    for (const [k, v] of Object.entries(c.aug)) if (v !== undefined) aug[k] = v;
+    clip.aug = aug;
+    return clip;
+  });
+  return {
+    version: 1,
+    task: task.name,
+    labels: task.labels,
+    sampleRate: RATE,
+    clipSamples: CLIP,
+    seed: run.seed,
+    info: {
+      generator: 'scripts/datagen/generate.ts',
+      perClass: run.perClass,
+      ...(run.trainPerClass !== undefined ? { trainPerClass: run.trainPerClass } : {}),
+      engines: run.engines,
+      splitFractions: SPLIT_FRACTIONS,
+      noiseSources: run.noise.sources.map((x) => x.name),
+      seconds: run.seconds,
+    },
+    clips: manifestClips,
+  };
+}
+
+/** Plans the clips (pure: plan()), renders them in parallel (renderClip), writes the manifest (manifestOf). */
 export async function generate(opts: GenerateOptions): Promise<Manifest> {
   const full = TASKS[opts.task];
   if (!full) throw new Error(`unknown task ${opts.task} (kws, digits, langid)`);
@@ -339,73 +407,26 @@ export async function generate(opts: GenerateOptions): Promise<Manifest> {
     const festivalFiles = engines.includes('festival') ? await renderFestival(clips, tmp, jobs) : new Map<number, string>();
     let done = 0;
     await mapPool(clips, jobs, async (c) => {
-      let speech: Float32Array | null = null;
-      if (c.speaker) {
-        const rng = new Rng(c.seed ^ 0x27d4eb2d);
-        c.aug = drawSoxAug(c.speaker, rng);
-        let file = festivalFiles.get(c.index);
-        const cmds: Cmd[] = [];
-        if (c.speaker.engine === 'flite') {
-          file = join(tmp, `flite-${c.index}.wav`);
-          await pipeline([synthCmd(c.speaker, c.text, file)]);
-        } else if (!file) {
-          cmds.push(synthCmd(c.speaker, c.text, ''));
-        }
-        cmds.push({ cmd: 'sox', args: soxArgs(file ?? '-', c.aug) });
-        speech = f32FromBytes(await pipeline(cmds));
-        if (file) rmSync(file, { force: true });
-      }
-      const audio = compose(speech, c, task, noise);
-      writeFileSync(join(out, c.path), encodeWav16(audio, RATE));
+      writeFileSync(join(out, c.path), encodeWav16(await renderClip(c, task, noise, festivalFiles, tmp), RATE));
       progress(task.name, ++done, clips.length, t0, quiet, state);
     });
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const manifestClips: ManifestClip[] = clips.map((c) => {
-    const s = c.speaker;
-    const clip: ManifestClip = {
-      path: c.path,
-      label: c.label,
-      speaker: s ? s.id : `noise:${c.aug.noise}`,
-      split: c.split,
-      engine: s ? s.engine : 'noise',
-    };
-    if (c.text) clip.text = c.text;
-    const aug: Record<string, string | number | boolean> = {};
-    if (s) {
-      aug.voice = s.voice;
-      if (s.variant) aug.variant = s.variant;
-      aug.timbre = s.timbre;
-    }
-    for (const [k, v] of Object.entries(c.aug)) if (v !== undefined) aug[k] = v;
-    clip.aug = aug;
-    return clip;
-  });
-  const manifest: Manifest = {
-    version: 1,
-    task: task.name,
-    labels: task.labels,
-    sampleRate: RATE,
-    clipSamples: CLIP,
+  const manifest = manifestOf(task, clips, {
     seed: opts.seed,
-    info: {
-      generator: 'scripts/datagen/generate.ts',
-      perClass,
-      ...(trainPerClass !== undefined ? { trainPerClass } : {}),
-      engines,
-      splitFractions: SPLIT_FRACTIONS,
-      noiseSources: noise.sources.map((s) => s.name),
-      seconds: Math.round((Date.now() - t0) / 100) / 10,
-    },
-    clips: manifestClips,
-  };
+    perClass,
+    trainPerClass,
+    engines,
+    noise,
+    seconds: Math.round((Date.now() - t0) / 100) / 10,
+  });
   writeManifest(join(out, 'manifest.json'), manifest);
   if (opts.examples) writeExamples(manifest, out, opts.examples);
   if (!quiet) {
     const sum = manifestSummary(manifest);
     const counts = (Object.keys(sum) as Split[]).map((s) => `${s} ${Object.values(sum[s]).reduce((a, b) => a + b, 0)}`);
-    const speakers = (split: Split) => new Set(manifestClips.filter((c) => c.split === split).map((c) => c.speaker)).size;
+    const speakers = (split: Split) => new Set(manifest.clips.filter((c) => c.split === split).map((c) => c.speaker)).size;
     process.stderr.write(
       `[${task.name}] done in ${manifest.info!.seconds} s: ${counts.join(', ')} clips; speakers train ${speakers('train')}, ` +
         `validation ${speakers('validation')}, test ${speakers('test')}\n`,
