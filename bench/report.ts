@@ -4,6 +4,7 @@ import type { PeerMeasurements } from './peer';
 import type { BenchResult, ModelInfo } from './result';
 import { ratio } from './stats';
 import type { BeenetMeasurements, ColdStart, LatencyRow, ThroughputRow } from './suite';
+import { percent } from '../src/eval/format';
 import { COLORS, plot, type PlotSeries } from '../src/eval/svg';
 
 /** One environment's figures for one model, whichever side (Node or Chromium) produced them. */
@@ -65,7 +66,7 @@ const peerThr = (p: PeerMeasurements | null, batch: number): number | undefined 
 
 const f = (v: number | null | undefined, d = 2): string => (v == null || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
 const x = (v: number | null): string => (v == null ? 'n/a' : `${v >= 10 ? v.toFixed(0) : v.toFixed(1)}x`);
-const pct = (v: number | null | undefined, d = 0): string => (v == null || !Number.isFinite(v) ? 'n/a' : `${(100 * v).toFixed(d)}%`);
+const pct = (v: number | null | undefined, d = 0): string => (v == null || !Number.isFinite(v) ? 'n/a' : `${percent(v, d)}%`);
 
 interface RatioRow {
   what: string;

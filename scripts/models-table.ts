@@ -1,6 +1,7 @@
 // Prints the README's "Shipped models" table from the committed reports (models/index.json order):
 //   npx tsx scripts/models-table.ts
 import { existsSync, readFileSync } from 'node:fs';
+import { percent } from '../src/eval/format';
 import type { ModelReport } from '../src/eval/report';
 
 interface IndexEntry {
@@ -9,7 +10,7 @@ interface IndexEntry {
 }
 
 const index = JSON.parse(readFileSync('models/index.json', 'utf8')) as IndexEntry[];
-const pct = (v: number): string => (100 * v).toFixed(1);
+const pct = (v: number): string => percent(v, 1);
 const lines = [
   '| model | trained on | test split: exit accuracy 1 / 2 / 3 / 4 (%) | test split calibrated: accuracy, binary ops | real speakers (wav, runtime): last exit; calibrated, binary ops | epochs x training clips | file |',
   '|---|---|---|---|---|---|---|',

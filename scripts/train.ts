@@ -22,6 +22,7 @@ import type { FrontendConfig } from '../src/model/graph';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/plan/plan';
 import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
+import { percent } from '../src/eval/format';
 import { costsFromPlan, type ExitRecords } from '../src/eval/records';
 import { initTrainingBackend } from '../src/train/backend';
 import { syntheticData, type TrainData } from '../src/train/data';
@@ -176,7 +177,7 @@ async function main(): Promise<void> {
     const byVoice = lastExitAccuracyBy(data.test.ids, testRec, timbreOf(a.manifest ?? `data/${task}/manifest.json`));
     log(`test, last exit, per voice: ${byVoice.map(([t, acc, n]) => `${t} ${(100 * acc).toFixed(1)} % (${n})`).join(', ')}`);
   }
-  const pct = (v: number[]): string => v.map((x) => (100 * x).toFixed(2)).join('/');
+  const pct = (v: number[]): string => v.map((x) => percent(x, 2)).join('/');
   if (cfg.realValued) {
     log(`real-valued diagnostic: val acc per exit ${pct(exitAccuracies(valRec))}; test acc per exit ${pct(exitAccuracies(testRec))}`);
     mkdirSync('out', { recursive: true });

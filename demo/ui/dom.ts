@@ -1,5 +1,6 @@
 // Tiny DOM helpers: the page builds its dynamic parts with these instead of HTML strings, so nothing ever
 // needs an inline style attribute (the CSP forbids them) and no user text is parsed as markup.
+import { percent } from '../../src/eval/format';
 
 type Child = Node | string | null | undefined | false;
 
@@ -47,7 +48,7 @@ export function clear(e: Element): void {
 }
 
 export function pct(x: number, digits = 0): string {
-  return `${(x * 100).toFixed(digits)}%`;
+  return Number.isFinite(x) ? `${percent(x, digits)}%` : '—';
 }
 
 export function ms(x: number): string {

@@ -2,6 +2,7 @@
 import type { ClassDifficulty, HardClip } from './difficulty';
 import type { ConditionRow } from './conditions';
 import type { OperatingPoint } from './policy';
+import { percent } from './format';
 import { plot } from './svg';
 
 export interface SweepRow extends OperatingPoint {
@@ -41,7 +42,7 @@ export interface ModelReport {
   provenance: Record<string, string | number | boolean>;
 }
 
-const pct = (v: number, d = 2): string => (100 * v).toFixed(d);
+const pct = (v: number, d = 2): string => percent(v, d);
 
 export function reportMarkdown(r: ModelReport): string {
   const L: string[] = [];
