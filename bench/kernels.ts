@@ -142,19 +142,19 @@ async function main(): Promise<void> {
       const wOhwi = randomWords(o * 9 * wordsFor(c));
       const bOut = pool.acquire(n * h * w * wordsFor(o) * 4, GPUBufferUsage.STORAGE);
       const bd: Dispatch = await bconvDispatch(reg, pool, shape, g, { kind: 'threshold' }, {
-        input: xBits,
-        weights: pool.upload(bconvWeightsForGpu(wOhwi, g, c)),
-        params,
-        active,
-        output: bOut,
+        x: xBits,
+        wt: pool.upload(bconvWeightsForGpu(wOhwi, g, c)),
+        chan: params,
+        clips: active,
+        out: bOut,
       }, n, layout);
       const fd: Dispatch = await convRealDispatch(reg, pool, shape, g, { kind: 'affine', activation: 'none', residual: false }, {
-        input: pool.upload(new Float32Array(n * h * w * c).fill(0.5)),
+        x: pool.upload(new Float32Array(n * h * w * c).fill(0.5)),
         // A constant filter: the same data in either layout's order.
-        weights: pool.upload(new Float32Array(o * 9 * c).fill(0.25)),
-        params,
-        active,
-        output: pool.acquire(n * h * w * o * 4, GPUBufferUsage.STORAGE),
+        wt: pool.upload(new Float32Array(o * 9 * c).fill(0.25)),
+        chan: params,
+        clips: active,
+        out: pool.acquire(n * h * w * o * 4, GPUBufferUsage.STORAGE),
       }, n, layout);
       const budget = quick ? 0.5 : 3;
       const bt = await timer.time((pass) => encodeDispatch(pass, bd), 5, budget);

@@ -3,6 +3,7 @@
 // kernel and the field, so host and shader can never silently disagree about a uniform's layout.
 import { BeenetError } from '../errors';
 import { KERNEL_CONTRACT } from './generated/kernel-contract';
+import type { BufferRange } from './registry';
 
 /** What a kernel's host side needs to know about its WGSL, reflected at build time (scripts/kernel-contract.ts). */
 export interface KernelContractShape {
@@ -22,6 +23,16 @@ export type KernelName = keyof typeof KERNEL_CONTRACT;
 export const KERNEL_NAMES = Object.keys(KERNEL_CONTRACT) as KernelName[];
 
 type FieldName<K extends KernelName> = (typeof KERNEL_CONTRACT)[K]['params'][number]['name'];
+
+type BindingName<K extends KernelName> = (typeof KERNEL_CONTRACT)[K]['bindings'][number]['name'];
+
+/**
+ * A kernel's buffers by their WGSL binding names (the uniform left out: the host function makes it), so host and
+ * shader use one name per binding.
+ */
+export type KernelBuffers<K extends KernelName, Optional extends string = never> = {
+  [B in Exclude<BindingName<K>, (typeof KERNEL_CONTRACT)[K]['uniform']['binding'] | Optional>]: BufferRange;
+} & { [B in Optional]?: BufferRange };
 
 /** A kernel's uniform fields by name; `_`-prefixed padding fields are left out (they are written as zero). */
 export type KernelParams<K extends KernelName> = { [F in Exclude<FieldName<K>, `_${string}`>]: number };

@@ -150,7 +150,7 @@ export class GpuExecutor implements StageExecutor {
           dispatches.push(
             await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
               logits: values.get(stage.logits)!,
-              active,
+              clips: active,
               records: records[k],
             }),
           );
@@ -292,49 +292,49 @@ async function layerDispatch(
       const t = op.transform;
       const own: ConvLayout = kernel === 'bconv_lanes' || kernel === 'conv_real_lanes' ? 'lanes' : 'tiled';
       const buffers = {
-        input,
-        weights: upload(
+        x: input,
+        wt: upload(
           op.type === 'bconv'
             ? bconvWeightsForGpu(op.weights, op.geometry, shape.c)
             : own === 'lanes' ? convRealWeightsForLanes(op.weights, op.geometry, shape.c) : op.weights,
           'weights',
         ),
-        params: upload(channelData(t, op.geometry.outChannels), 'params'),
+        chan: upload(channelData(t, op.geometry.outChannels), 'params'),
         residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
-        active,
-        output,
+        clips: active,
+        out: output,
       };
       return op.type === 'bconv'
         ? bconvDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, own)
         : convRealDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, own);
     }
     case 'pack':
-      return packDispatch(reg, pool, shape, { input, params: upload(channelData(op.transform, shape.c), 'params'), active, output });
+      return packDispatch(reg, pool, shape, { x: input, chan: upload(channelData(op.transform, shape.c), 'params'), clips: active, out: output });
     case 'maxpool':
       return l.inputInfo.kind === 'bits'
-        ? maxpoolBitsDispatch(reg, pool, shape, op.window, { input, active, output })
-        : poolFloatDispatch(reg, pool, shape, op.window, 'max', { input, active, output });
+        ? maxpoolBitsDispatch(reg, pool, shape, op.window, { x: input, clips: active, out: output })
+        : poolFloatDispatch(reg, pool, shape, op.window, 'max', { x: input, clips: active, out: output });
     case 'avgpool':
-      return poolFloatDispatch(reg, pool, shape, op.window, 'avg', { input, active, output });
+      return poolFloatDispatch(reg, pool, shape, op.window, 'avg', { x: input, clips: active, out: output });
     case 'gap':
-      return gapDispatch(reg, pool, shape, l.inputInfo.kind, { input, active, output });
+      return gapDispatch(reg, pool, shape, l.inputInfo.kind, { x: input, clips: active, out: output });
     case 'dense':
       return denseDispatch(reg, pool, { n, inFeatures: op.inFeatures, outFeatures: op.outFeatures }, {
-        input,
-        weights: upload(op.weights, 'weights'),
+        x: input,
+        wt: upload(op.weights, 'weights'),
         bias: upload(op.bias, 'bias'),
-        active,
-        output,
+        clips: active,
+        out: output,
       });
     case 'bdense': {
       const t = op.transform;
       return bdenseDispatch(reg, pool, { n, inFeatures: op.inFeatures, outFeatures: op.outFeatures }, gpuTransform(t), {
-        input,
-        weights: upload(op.weights, 'weights'),
-        params: upload(channelData(t, op.outFeatures), 'params'),
+        x: input,
+        wt: upload(op.weights, 'weights'),
+        chan: upload(channelData(t, op.outFeatures), 'params'),
         residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
-        active,
-        output,
+        clips: active,
+        out: output,
       });
     }
   }

@@ -94,12 +94,12 @@ async function runConv(t: TestGpu, binary: boolean, c: Case, seed: number, layou
   const perClip = expected.length / shape.n;
   const outBuf = filled(t, expected.length, SENTINEL);
   const buffers = {
-    input: upload(t, binary ? xBits : xF),
-    weights: upload(t, binary ? bconvWeightsForGpu(wBits, g, shape.c) : layout === 'lanes' ? convRealWeightsForLanes(wF, g, shape.c) : wF),
-    params: upload(t, transformData(tr, g.outChannels)),
+    x: upload(t, binary ? xBits : xF),
+    wt: upload(t, binary ? bconvWeightsForGpu(wBits, g, shape.c) : layout === 'lanes' ? convRealWeightsForLanes(wF, g, shape.c) : wF),
+    chan: upload(t, transformData(tr, g.outChannels)),
     residual: tr.kind === 'affine' && tr.residual ? upload(t, tr.residual) : undefined,
-    active: upload(t, Uint32Array.from(active)),
-    output: outBuf,
+    clips: upload(t, Uint32Array.from(active)),
+    out: outBuf,
   };
   const d = binary
     ? await bconvDispatch(t.reg, t.pool, shape, g, describeTransform(tr), buffers, active.length, layout)
@@ -162,11 +162,11 @@ describe('bconv (GPU) vs bconvCpu', () => {
     const shape = { n: 2, h: 5, w: 5, c: 32 };
     const g: ConvGeometry = { kernel: [3, 3], stride: [1, 1], padding: 'same', outChannels: 32 };
     const bufs = {
-      input: upload(t, new Uint32Array(2 * 25)),
-      weights: upload(t, new Uint32Array(32 * 9 - 1)),
-      params: upload(t, new Uint32Array(64)),
-      active: upload(t, Uint32Array.of(0, 1)),
-      output: filled(t, 2 * 25),
+      x: upload(t, new Uint32Array(2 * 25)),
+      wt: upload(t, new Uint32Array(32 * 9 - 1)),
+      chan: upload(t, new Uint32Array(64)),
+      clips: upload(t, Uint32Array.of(0, 1)),
+      out: filled(t, 2 * 25),
     };
     const small = await bconvDispatch(t.reg, t.pool, shape, g, { kind: 'threshold' }, bufs).catch((e: unknown) => e);
     expect(isBeenetError(small, 'KERNEL_BINDING')).toBe(true);
@@ -205,11 +205,11 @@ describe('bconv_lanes (GPU, one channel per invocation) vs bconvCpu', () => {
     expect(lanesFit(shape, g)).toBe(false);
     expect(lanesFit({ ...shape, w: 131_070 }, g)).toBe(true);
     const bufs = {
-      input: upload(t, new Uint32Array(131_072)),
-      weights: upload(t, bconvWeightsForGpu(new Uint32Array(32), g, 32)),
-      params: upload(t, new Uint32Array(64)),
-      active: upload(t, Uint32Array.of(0)),
-      output: filled(t, 131_072),
+      x: upload(t, new Uint32Array(131_072)),
+      wt: upload(t, bconvWeightsForGpu(new Uint32Array(32), g, 32)),
+      chan: upload(t, new Uint32Array(64)),
+      clips: upload(t, Uint32Array.of(0)),
+      out: filled(t, 131_072),
     };
     const lanes = await bconvDispatch(t.reg, t.pool, shape, g, { kind: 'threshold' }, bufs, 1, 'lanes').catch((e: unknown) => e);
     expect(isBeenetError(lanes, 'BAD_INPUT')).toBe(true);

@@ -25,7 +25,7 @@ describe('exit_result (GPU) vs exitResultCpu', () => {
       const active = [4, 1, 2, 3];
       const stride = exitRecordStride(classes);
       const out = filled(t, n * stride, SENTINEL);
-      const d = await exitResultDispatch(t.reg, t.pool, n, classes, { logits: upload(t, logits), active: upload(t, Uint32Array.from(active)), records: out }, active.length);
+      const d = await exitResultDispatch(t.reg, t.pool, n, classes, { logits: upload(t, logits), clips: upload(t, Uint32Array.from(active)), records: out }, active.length);
       await run(t, [d]);
       const got = await readF32(t, out);
       const raw = new Uint32Array(got.buffer);
@@ -90,7 +90,7 @@ describe('exit_gate (GPU)', () => {
     // exit_result from the gate's list, dispatched (in the same pass) over all n slots.
     const logits = Float32Array.from({ length: n * classes }, (_, i) => i);
     const recs = filled(t, n * 5, SENTINEL);
-    const follow = await exitResultDispatch(t.reg, t.pool, n, classes, { logits: upload(t, logits), active: activeOut, records: recs });
+    const follow = await exitResultDispatch(t.reg, t.pool, n, classes, { logits: upload(t, logits), clips: activeOut, records: recs });
     const enc = t.device.createCommandEncoder();
     const pass = enc.beginComputePass();
     encodeDispatch(pass, gate);

@@ -75,7 +75,7 @@ describe('pack (GPU) vs packCpu', () => {
       const tr = { kind: 'threshold' as const, threshold: thr, flip: Uint32Array.from({ length: s.c }, () => (rng() < 0.5 ? 1 : 0)) };
       const active = shuffledSubset(s.n, rng);
       await check(t, s.n, active, packCpu(x, s, tr), (out, a) =>
-        packDispatch(t.reg, t.pool, s, { input: upload(t, x), params: upload(t, transformData(tr, s.c)), active: a, output: out }, active.length),
+        packDispatch(t.reg, t.pool, s, { x: upload(t, x), chan: upload(t, transformData(tr, s.c)), clips: a, out }, active.length),
       `pack ${JSON.stringify(s)}`);
     }
   });
@@ -97,7 +97,7 @@ describe('pooling (GPU) vs CPU twins', () => {
       const x = bits(rng, s.n * s.h * s.w, s.c);
       const active = shuffledSubset(s.n, rng);
       await check(t, s.n, active, maxpoolBitsCpu(x, s, win).out, (out, a) =>
-        maxpoolBitsDispatch(t.reg, t.pool, s, win, { input: upload(t, x), active: a, output: out }, active.length),
+        maxpoolBitsDispatch(t.reg, t.pool, s, win, { x: upload(t, x), clips: a, out }, active.length),
       `maxpool_bits ${JSON.stringify([s, win])}`);
     }
   });
@@ -111,7 +111,7 @@ describe('pooling (GPU) vs CPU twins', () => {
       for (const mode of ['max', 'avg'] as const) {
         const active = shuffledSubset(s.n, rng);
         await check(t, s.n, active, poolFloatCpu(x, s, win, mode).out, (out, a) =>
-          poolFloatDispatch(t.reg, t.pool, s, win, mode, { input: upload(t, x), active: a, output: out }, active.length),
+          poolFloatDispatch(t.reg, t.pool, s, win, mode, { x: upload(t, x), clips: a, out }, active.length),
         `pool_float ${mode} ${JSON.stringify([s, win])}`, mode === 'max' ? undefined : 3);
       }
     }
@@ -125,10 +125,10 @@ describe('pooling (GPU) vs CPU twins', () => {
       const xf = floats(rng, s.n * s.h * s.w * s.c);
       let active = shuffledSubset(s.n, rng);
       await check(t, s.n, active, gapBitsCpu(xb, s), (out, a) =>
-        gapDispatch(t.reg, t.pool, s, 'bits', { input: upload(t, xb), active: a, output: out }, active.length), `gap bits ${JSON.stringify(s)}`);
+        gapDispatch(t.reg, t.pool, s, 'bits', { x: upload(t, xb), clips: a, out }, active.length), `gap bits ${JSON.stringify(s)}`);
       active = shuffledSubset(s.n, rng);
       await check(t, s.n, active, gapFloatCpu(xf, s), (out, a) =>
-        gapDispatch(t.reg, t.pool, s, 'float', { input: upload(t, xf), active: a, output: out }, active.length), `gap float ${JSON.stringify(s)}`, 1);
+        gapDispatch(t.reg, t.pool, s, 'float', { x: upload(t, xf), clips: a, out }, active.length), `gap float ${JSON.stringify(s)}`, 1);
     }
   });
 
@@ -136,7 +136,7 @@ describe('pooling (GPU) vs CPU twins', () => {
     const t = await testGpu();
     const s = { n: 1, h: 2, w: 2, c: 8 };
     const b = upload(t, new Uint32Array(4));
-    const e = await maxpoolBitsDispatch(t.reg, t.pool, s, { kernel: [3, 3], stride: [1, 1] }, { input: b, active: b, output: filled(t, 4) }).catch((x: unknown) => x);
+    const e = await maxpoolBitsDispatch(t.reg, t.pool, s, { kernel: [3, 3], stride: [1, 1] }, { x: b, clips: b, out: filled(t, 4) }).catch((x: unknown) => x);
     expect(isBeenetError(e, 'BAD_INPUT')).toBe(true);
   });
 });
@@ -152,7 +152,7 @@ describe('dense and bdense (GPU) vs CPU twins', () => {
       const bias = floats(rng, outF);
       const active = shuffledSubset(n, rng);
       await check(t, n, active, denseCpu(x, n, inF, w, bias), (out, a) =>
-        denseDispatch(t.reg, t.pool, { n, inFeatures: inF, outFeatures: outF }, { input: upload(t, x), weights: upload(t, w), bias: upload(t, bias), active: a, output: out }, active.length),
+        denseDispatch(t.reg, t.pool, { n, inFeatures: inF, outFeatures: outF }, { x: upload(t, x), wt: upload(t, w), bias: upload(t, bias), clips: a, out }, active.length),
       `dense ${inF}->${outF}`, inF);
     }
   });
@@ -177,8 +177,8 @@ describe('dense and bdense (GPU) vs CPU twins', () => {
       const active = shuffledSubset(n, rng);
       await check(t, n, active, bdenseCpu(x, n, inF, w, outF, tr), (out, a) =>
         bdenseDispatch(t.reg, t.pool, { n, inFeatures: inF, outFeatures: outF }, describeTransform(tr), {
-          input: upload(t, x), weights: upload(t, w), params: upload(t, transformData(tr, o)),
-          residual: tr.kind === 'affine' && tr.residual ? upload(t, tr.residual) : undefined, active: a, output: out,
+          x: upload(t, x), wt: upload(t, w), chan: upload(t, transformData(tr, o)),
+          residual: tr.kind === 'affine' && tr.residual ? upload(t, tr.residual) : undefined, clips: a, out,
         }, active.length),
       `bdense ${inF}->${outF} ${kind}`, kind === 'threshold' ? undefined : inF + 3);
     }

@@ -3,7 +3,7 @@ import { BeenetError } from '../../errors';
 import type { ActivationParams, OutputTransform } from '../../layout/transform';
 import type { BufferPool } from '../buffers';
 import type { BufferRange, KernelRegistry } from '../registry';
-import { contractOf, encodeParams, type KernelParams } from '../contract';
+import { contractOf, encodeParams, type KernelBuffers, type KernelParams } from '../contract';
 import { ensureKernel, type KernelName } from '../shaders';
 
 /** A ready-to-encode dispatch; reusable across runs while its buffers live. */
@@ -129,7 +129,7 @@ export async function makeDispatch<K extends KernelName>(
   pool: BufferPool,
   kernel: K,
   params: KernelParams<K>,
-  entries: Record<string, BufferRange | undefined>,
+  entries: KernelBuffers<K>,
   required: Record<string, number>,
   workgroups: [number, number, number],
 ): Promise<Dispatch> {
@@ -137,12 +137,13 @@ export async function makeDispatch<K extends KernelName>(
   const words = encodeParams(kernel, params);
   checkGroups(kernel, workgroups);
   const binding = contractOf(kernel).uniform.binding;
-  reg.check(kernel, entries, required, [binding]);
+  const byName = entries as Record<string, BufferRange>;
+  reg.check(kernel, byName, required, [binding]);
   const pipeline = await reg.pipeline(kernel);
   const uniform = pool.uniform(words, kernel);
   let bindGroup: GPUBindGroup;
   try {
-    bindGroup = reg.bindGroup(kernel, { ...entries, [binding]: uniform }, required);
+    bindGroup = reg.bindGroup(kernel, { ...byName, [binding]: uniform }, required);
   } catch (e) {
     pool.release(uniform);
     throw e;

@@ -20,16 +20,16 @@ import {
 
 export interface ConvBuffers {
   /** conv_real: f32 [N, H, W, C]; bconv: u32 [N, H, W, words(C)] */
-  input: BufferRange;
+  x: BufferRange;
   /** conv_real: f32 OHWI [O, kh, kw, C]; bconv: bconvWeightsForGpu(OHWI u32 [O, kh, kw, words(C)]) */
-  weights: BufferRange;
+  wt: BufferRange;
   /** transformData(...) for O channels */
-  params: BufferRange;
+  chan: BufferRange;
   /** f32 of the output's shape, when the affine transform has a residual */
   residual?: BufferRange;
-  active: BufferRange;
+  clips: BufferRange;
   /** threshold: u32 [N, OH, OW, words(O)]; affine: f32 [N, OH, OW, O] */
-  output: BufferRange;
+  out: BufferRange;
 }
 
 /** Output pixels per invocation along x (the tiled conv kernels). */
@@ -76,14 +76,7 @@ async function convDispatch(
     kh: g.kernel[0], kw: g.kernel[1], sh: g.stride[0], sw: g.stride[1], padTop, padLeft, mode, act, hasResidual,
   };
   const k = g.kernel[0] * g.kernel[1] * input.c;
-  const entries = {
-    x: buffers.input,
-    wt: buffers.weights,
-    chan: buffers.params,
-    residual: hasResidual ? buffers.residual : dummyStorage(pool),
-    clips: buffers.active,
-    out: buffers.output,
-  };
+  const entries = { ...buffers, residual: hasResidual ? buffers.residual! : dummyStorage(pool) };
   const required = {
     x: input.n * input.h * input.w * inPerPixel * 4,
     wt: (binary ? bconvGpuWeightWords(g, input.c) : g.outChannels * g.kernel[0] * g.kernel[1] * inPerPixel) * 4,
@@ -144,7 +137,7 @@ export function convRealWeightsForLanes(weights: Float32Array, geometry: ConvGeo
 
 /**
  * XNOR-popcount convolution with one-padding (`same`) and a fused threshold or affine transform.
- * `buffers.weights` holds bconvWeightsForGpu(OHWI weights, geometry, input.c), whichever the layout.
+ * `buffers.wt` holds bconvWeightsForGpu(OHWI weights, geometry, input.c), whichever the layout.
  */
 export async function bconvDispatch(
   reg: KernelRegistry,
@@ -160,7 +153,7 @@ export async function bconvDispatch(
 }
 
 /**
- * Float convolution with zero padding (`same`) and a fused F32-threshold or affine transform. `buffers.weights`
+ * Float convolution with zero padding (`same`) and a fused F32-threshold or affine transform. `buffers.wt`
  * holds OHWI weights for the tiled layout, convRealWeightsForLanes(OHWI weights, ...) for the lanes layout.
  */
 export async function convRealDispatch(

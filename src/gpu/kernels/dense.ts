@@ -23,14 +23,14 @@ export interface DenseShape {
 
 export interface DenseBuffers {
   /** f32 [N, I] */
-  input: BufferRange;
+  x: BufferRange;
   /** f32 [O, I] */
-  weights: BufferRange;
+  wt: BufferRange;
   /** f32 [O] */
   bias: BufferRange;
-  active: BufferRange;
+  clips: BufferRange;
   /** f32 [N, O] */
-  output: BufferRange;
+  out: BufferRange;
 }
 
 /** Float dense layer: ordered sum over inputs, then + bias. */
@@ -48,7 +48,7 @@ export async function denseDispatch(
     pool,
     'dense',
     { batch: s.n, inFeatures: s.inFeatures, outFeatures: s.outFeatures },
-    { x: buffers.input, wt: buffers.weights, bias: buffers.bias, clips: buffers.active, out: buffers.output },
+    buffers,
     { x: s.n * s.inFeatures * 4, wt: s.outFeatures * s.inFeatures * 4, bias: s.outFeatures * 4, clips: activeCount * 4, out: s.n * s.outFeatures * 4 },
     [gx, gy, activeCount],
   );
@@ -56,16 +56,16 @@ export async function denseDispatch(
 
 export interface BdenseBuffers {
   /** u32 [N, words(I)] */
-  input: BufferRange;
+  x: BufferRange;
   /** u32 [O, words(I)] */
-  weights: BufferRange;
+  wt: BufferRange;
   /** transformData(...) for O outputs */
-  params: BufferRange;
+  chan: BufferRange;
   /** f32 [N, O] when the affine transform has a residual */
   residual?: BufferRange;
-  active: BufferRange;
+  clips: BufferRange;
   /** threshold: u32 [N, words(O)]; affine: f32 [N, O] */
-  output: BufferRange;
+  out: BufferRange;
 }
 
 /** Binary dense layer with a fused I32-threshold or affine transform. */
@@ -87,14 +87,7 @@ export async function bdenseDispatch(
     pool,
     'bdense',
     { batch: s.n, inFeatures: s.inFeatures, inWords, outFeatures: s.outFeatures, outWords, mode, act, hasResidual },
-    {
-      x: buffers.input,
-      wt: buffers.weights,
-      chan: buffers.params,
-      residual: hasResidual ? buffers.residual : dummyStorage(pool),
-      clips: buffers.active,
-      out: buffers.output,
-    },
+    { ...buffers, residual: hasResidual ? buffers.residual! : dummyStorage(pool) },
     {
       x: s.n * inWords * 4,
       wt: s.outFeatures * inWords * 4,

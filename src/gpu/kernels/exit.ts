@@ -9,7 +9,7 @@ import { badInput, makeDispatch, positiveInts, type Dispatch } from './common';
 export interface ExitResultBuffers {
   /** f32 [N, classes] */
   logits: BufferRange;
-  active: BufferRange;
+  clips: BufferRange;
   /** f32 [N, classes + 3] */
   records: BufferRange;
 }
@@ -29,7 +29,7 @@ export async function exitResultDispatch(
     pool,
     'exit_result',
     { batch: n, classes },
-    { logits: buffers.logits, clips: buffers.active, records: buffers.records },
+    buffers,
     { logits: n * classes * 4, clips: activeCount * 4, records: n * (classes + 3) * 4 },
     [1, 1, activeCount],
   );
@@ -80,7 +80,7 @@ export async function exitGateDispatch(
     pool,
     'exit_gate',
     { classes: q.classes, criterion: q.criterion === 'entropy' ? 0 : 1, threshold: q.threshold, isLast: q.isLast ? 1 : 0, exitIndex: q.exitIndex, slots: q.n },
-    buffers as unknown as Record<string, BufferRange>,
+    buffers,
     {
       records: q.n * (q.classes + 3) * 4,
       activeIn: q.n * 4,

@@ -7,13 +7,13 @@ import { grid, makeDispatch, positiveInts, type Dispatch } from './common';
 
 export interface PackBuffers {
   /** f32 [N, H, W, C] */
-  input: BufferRange;
+  x: BufferRange;
   /** transformData({ kind: 'threshold', threshold: F32 [C], flip }) */
-  params: BufferRange;
+  chan: BufferRange;
   /** u32 clip indices */
-  active: BufferRange;
+  clips: BufferRange;
   /** u32 [N, H, W, words(C)] */
-  output: BufferRange;
+  out: BufferRange;
 }
 
 /** `shape.n` is the batch the buffers hold; `activeCount` (default n) the number of clips in `active`. */
@@ -33,7 +33,7 @@ export async function packDispatch(
     pool,
     'pack',
     { batch: shape.n, pixels, channels: shape.c, words },
-    { x: buffers.input, chan: buffers.params, clips: buffers.active, out: buffers.output },
+    buffers,
     { x: shape.n * pixels * shape.c * 4, chan: 2 * shape.c * 4, clips: activeCount * 4, out: shape.n * pixels * words * 4 },
     [gx, gy, activeCount],
   );

@@ -6,9 +6,9 @@ import type { BufferRange, KernelRegistry } from '../registry';
 import { badInput, grid, makeDispatch, positiveInts, type Dispatch } from './common';
 
 export interface MapBuffers {
-  input: BufferRange;
-  active: BufferRange;
-  output: BufferRange;
+  x: BufferRange;
+  clips: BufferRange;
+  out: BufferRange;
 }
 
 function checkWindow(kernel: string, input: MapShape, win: Window2d): MapShape {
@@ -38,7 +38,7 @@ export async function maxpoolBitsDispatch(
     pool,
     'maxpool_bits',
     { batch: input.n, h: input.h, w: input.w, words, oh: os.h, ow: os.w, kh: win.kernel[0], kw: win.kernel[1], sh: win.stride[0], sw: win.stride[1] },
-    { x: buffers.input, clips: buffers.active, out: buffers.output },
+    buffers,
     { x: input.n * input.h * input.w * words * 4, clips: activeCount * 4, out: input.n * os.h * os.w * words * 4 },
     [gx, gy, activeCount],
   );
@@ -62,7 +62,7 @@ export async function poolFloatDispatch(
     pool,
     'pool_float',
     { batch: input.n, h: input.h, w: input.w, c: input.c, oh: os.h, ow: os.w, kh: win.kernel[0], kw: win.kernel[1], sh: win.stride[0], sw: win.stride[1], mode: mode === 'avg' ? 1 : 0 },
-    { x: buffers.input, clips: buffers.active, out: buffers.output },
+    buffers,
     { x: input.n * input.h * input.w * input.c * 4, clips: activeCount * 4, out: input.n * os.h * os.w * input.c * 4 },
     [gx, gy, activeCount],
   );
@@ -86,7 +86,7 @@ export async function gapDispatch(
     pool,
     'gap',
     { batch: input.n, hw: input.h * input.w, c: input.c, words, mode: kind === 'bits' ? 0 : 1 },
-    { x: buffers.input, clips: buffers.active, out: buffers.output },
+    buffers,
     { x: input.n * input.h * input.w * perPixel * 4, clips: activeCount * 4, out: input.n * input.c * 4 },
     [Math.ceil(input.c / 64), 1, activeCount],
   );
