@@ -12,6 +12,7 @@ import { DEFAULT_FRONTEND, MICROFRONTEND_16K, getLogMel } from '../src/audio/fro
 import { Microfrontend, type MicrofrontendConfig, type MicrofrontendParams } from '../src/audio/microfrontend';
 import { decodeWav } from '../src/audio/wav';
 import { decodeSpectrogram, listTestWavs } from '../src/data/spectrogram-images';
+import { cliArgs } from './cli-args';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FRAMES = 98;
@@ -151,19 +152,18 @@ function jpegRoundTrip(x: Float32Array, quality: number): Float32Array {
 }
 
 function parseArgs(argv: string[]): { data: string; limit: number; set: Map<string, string> } {
-  let data = join(ROOT, '..', 'shared', 'data');
-  let limit = Infinity;
+  const v = cliArgs('npx tsx scripts/frontend-match.ts [--data ../shared/data] [--limit N] [--set name=value,...]', {
+    data: { type: 'string', default: join(ROOT, '..', 'shared', 'data'), help: 'the real recordings' },
+    limit: { type: 'number', default: Infinity, help: 'at most this many pairs' },
+    set: { type: 'list', default: [], help: 'front-end parameters to try, name=value (comma-separated)' },
+  }, { argv });
   const set = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--data') data = resolve(argv[++i]);
-    else if (a === '--limit') limit = Number(argv[++i]);
-    else if (a === '--set') {
-      const [k, v] = argv[++i].split('=');
-      set.set(k, v);
-    } else throw new Error(`unknown argument ${a}`);
+  for (const kv of v.set) {
+    const [k, val] = kv.split('=');
+    if (!k || val === undefined) throw new Error(`--set needs name=value, got '${kv}'`);
+    set.set(k, val);
   }
-  return { data, limit, set };
+  return { data: resolve(v.data), limit: v.limit, set };
 }
 
 function configWith(set: Map<string, string>): MicrofrontendConfig {

@@ -20,6 +20,7 @@ import { Rng } from './rng';
 import { respell } from './respell';
 import { buildSpeakers, type Engine, type Speaker, type SpeakerPool } from './speakers';
 import { TASKS, type TaskDef, type TaskName } from './tasks';
+import { cliArgs } from '../cli-args';
 
 const RATE = 16000;
 const CLIP = 16000;
@@ -456,34 +457,41 @@ function writeExamples(m: Manifest, dataDir: string, dir: string): void {
 }
 
 function parseArgs(argv: string[]): GenerateOptions {
-  const get = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const task = get('--task') as TaskName | undefined;
-  if (!task || !(task in TASKS)) {
-    throw new Error('usage: generate.ts --task kws|digits|langid --out DIR [--seed 1] [--per-class N] [--train-per-class N] [--jobs N] ' +
-      '[--examples DIR | --no-examples] [--no-festival] [--no-ambient] [--labels a,b]');
+  const v = cliArgs(
+    'npm run datagen -- --task kws|digits|langid [--out DIR] [--seed 1] [--per-class N] [--train-per-class N] [--jobs N] [--examples DIR | --no-examples] [--no-festival] [--no-ambient] [--labels a,b]',
+    {
+      task: { type: 'string', help: 'kws, digits or langid (required)' },
+      out: { type: 'string', help: 'output folder (default data/<task>)' },
+      seed: { type: 'number', default: 1, help: 'speakers, texts and augmentation' },
+      'per-class': { type: 'number', help: "clips per class (default the task's)" },
+      'train-per-class': { type: 'number', help: 'extra training clips per class' },
+      jobs: { type: 'number', help: 'parallel synthesis jobs (default: cores)' },
+      examples: { type: 'string', help: 'where the example clips go (default models/clips/<task>)' },
+      'no-examples': { type: 'boolean', help: 'write no example clips' },
+      'no-festival': { type: 'boolean', help: 'leave festival voices out' },
+      'no-ambient': { type: 'boolean', help: 'no ambient noise recordings' },
+      labels: { type: 'list', help: 'only these labels' },
+    },
+    { argv },
+  );
+  const task = v.task as TaskName | undefined;
+  if (!task || !(task in TASKS)) throw new Error(`--task must be one of ${Object.keys(TASKS).join(', ')}, got ${String(v.task)}`);
+  for (const k of ['seed', 'per-class', 'train-per-class', 'jobs'] as const) {
+    const n = v[k];
+    if (n !== undefined && (!Number.isInteger(n) || n < 0)) throw new Error(`--${k} must be a non-negative integer, got ${n}`);
   }
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-  const num = (name: string) => {
-    const v = get(name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
-    return n;
-  };
   return {
     task,
-    out: get('--out') ?? join('data', task),
-    seed: num('--seed') ?? 1,
-    perClass: num('--per-class'),
-    trainPerClass: num('--train-per-class'),
-    jobs: num('--jobs'),
-    examples: argv.includes('--no-examples') ? null : (get('--examples') ?? join(root, 'models', 'clips', task)),
-    festival: !argv.includes('--no-festival'),
-    ambient: !argv.includes('--no-ambient'),
-    labels: get('--labels')?.split(','),
+    out: v.out ?? join('data', task),
+    seed: v.seed,
+    perClass: v['per-class'],
+    trainPerClass: v['train-per-class'],
+    jobs: v.jobs,
+    examples: v['no-examples'] ? null : (v.examples ?? join(root, 'models', 'clips', task)),
+    festival: !v['no-festival'],
+    ambient: !v['no-ambient'],
+    labels: v.labels,
   };
 }
 
