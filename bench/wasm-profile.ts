@@ -1,8 +1,8 @@
-// Where the WASM backend's time goes: every layer of a shipped model timed at batch 1 and 64 on the model's
-// example clips, the network run to the last exit (threshold 0), grouped into the stem, packing, binary
+// Where the WASM backend's time goes: every layer of a shipped model timed at batch 1 and 64 on real clips (the
+// model's examples, or a corpus folder: --clips ../shared/data/speech-commands-v2/test-wav-40pct), the network run to the last exit (threshold 0), grouped into the stem, packing, binary
 // convolutions, float convolutions (shortcuts), pooling and exit heads; and the calibrated thresholds' cost on the
 // same clips against the full network (how much early exit saves on this backend).
-//   npm run bench:wasm-profile [-- --model models/kws-reactnet.bee --runs 200]
+//   npm run bench:wasm-profile [-- --model models/kws-reactnet.bee --clips DIR --max-clips 256 --runs 512]
 // Writes bench/results/wasm-profile-<date>.json.
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -18,9 +18,21 @@ import { cliArgs } from '../scripts/cli-args';
 
 const args = cliArgs('npx tsx bench/wasm-profile.ts [--model models/kws-reactnet.bee] [--runs 200]', {
   model: { type: 'string', default: 'models/kws-reactnet.bee', help: 'model to profile' },
-  clips: { type: 'string', default: 'models/clips/kws', help: 'folder of example wavs' },
-  runs: { type: 'number', default: 200, help: 'clip-runs per batch size' },
+  clips: { type: 'string', default: 'models/clips/kws', help: "folder of wavs (and its subfolders: a corpus's label folders)" },
+  'max-clips': { type: 'number', default: 256, help: 'at most this many clips, spread over the folder' },
+  runs: { type: 'number', default: 512, help: 'clip-runs per batch size (the pool, repeated)' },
 });
+
+/** The .wav files in `dir` and its subfolders, sorted. */
+function wavsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = resolve(dir, e.name);
+    if (e.isDirectory()) out.push(...wavsUnder(p));
+    else if (e.name.endsWith('.wav')) out.push(p);
+  }
+  return out;
+}
 
 /** What a layer is, for the breakdown: the real-valued stem, packing, binary convs, pooling, the exit heads. */
 function group(l: LayerProfile, stemDone: boolean): string {
@@ -49,43 +61,56 @@ async function main(): Promise<void> {
   const bee = readBee(readFileSync(args.model));
   const plan = planModel(bee.description, bee.tensors);
   const exec = await WasmExecutor.create(plan, { maxBatch: 64 });
-  // The example clips' features (the model's own front end), repeated to fill a batch of 64.
+  // The clips' features (the model's own front end). Every timing walks the whole pool in batches, so the
+  // calibrated cost is the pool's mix of easy and hard clips, not one clip's.
   const cpu = await createRuntime({ backend: 'cpu' });
   const model = await cpu.load(bee);
-  const clips = readdirSync(args.clips).filter((f) => f.endsWith('.wav')).sort();
-  const one = clips.map((f) => {
-    const w = decodeWav(readFileSync(resolve(args.clips, f)));
+  const files = wavsUnder(args.clips);
+  const step = Math.max(1, Math.floor(files.length / args['max-clips']));
+  const picked = files.filter((_, i) => i % step === 0).slice(0, args['max-clips']);
+  const pool = picked.map((f) => {
+    const w = decodeWav(readFileSync(f));
     return model.features(w.samples, w.sampleRate);
   });
   cpu.dispose();
-  const features = new Float32Array(64 * plan.inputElements);
-  for (let i = 0; i < 64; i++) features.set(one[i % one.length], i * plan.inputElements);
-
+  const size = plan.inputElements;
   const full = resolvePolicy(bee.description.exitPolicy, plan.stages.length, { threshold: 0 });
   const calibrated = resolvePolicy(bee.description.exitPolicy, plan.stages.length, {});
-  const out: Record<string, unknown> = { date: new Date().toISOString(), model: args.model, clips: `${clips.length} example clips of ${args.clips}, repeated`, cpu: cpus()[0]?.model ?? '?', cores: cpus().length, backend: 'wasm' };
-  for (const batch of [1, 64]) {
-    await exec.setInput(features.subarray(0, batch * plan.inputElements), batch);
-    for (let i = 0; i < 5; i++) await runSchedule(exec, plan.stages.length, plan.classes, batch, full);
-    exec.startProfile();
-    const repeats = Math.max(1, Math.round(args.runs / batch));
+  /** Runs the pool `repeats` times in batches of `batch` under `policy`; ms per clip. */
+  const walk = async (batch: number, policy: typeof full, repeats: number): Promise<number> => {
+    const buf = new Float32Array(batch * size);
+    let clips = 0;
     const t0 = performance.now();
-    for (let i = 0; i < repeats; i++) await runSchedule(exec, plan.stages.length, plan.classes, batch, full);
-    const wallPerClip = (performance.now() - t0) / (repeats * batch);
-    const profile = exec.profile();
-    const rows = breakdown(profile, repeats * batch);
-    const layerMs = rows.reduce((s, r) => s + r.msPerClip, 0);
+    for (let r = 0; r < repeats; r++) {
+      for (let start = 0; start < pool.length; start += batch) {
+        const n = Math.min(batch, pool.length - start);
+        for (let i = 0; i < n; i++) buf.set(pool[start + i], i * size);
+        await exec.setInput(buf.subarray(0, n * size), n);
+        await runSchedule(exec, plan.stages.length, plan.classes, n, policy);
+        clips += n;
+      }
+    }
+    return (performance.now() - t0) / clips;
+  };
+  const out: Record<string, unknown> = { date: new Date().toISOString(), model: args.model, clips: `${pool.length} clips of ${args.clips}`, cpu: cpus()[0]?.model ?? '?', cores: cpus().length, backend: 'wasm' };
+  const repeats = Math.max(1, Math.round(args.runs / pool.length));
+  for (const batch of [1, 64]) {
+    await walk(batch, full, 1);
     exec.startProfile();
-    const t1 = performance.now();
-    for (let i = 0; i < repeats; i++) await runSchedule(exec, plan.stages.length, plan.classes, batch, calibrated);
-    const calPerClip = (performance.now() - t1) / (repeats * batch);
+    const wallPerClip = await walk(batch, full, repeats);
+    const profile = exec.profile();
+    const runs = repeats * pool.length;
+    const rows = breakdown(profile, runs);
+    const layerMs = rows.reduce((acc, r) => acc + r.msPerClip, 0);
+    exec.startProfile();
+    const calPerClip = await walk(batch, calibrated, repeats);
     out[`batch ${batch}`] = {
       fullMsPerClip: wallPerClip,
       layersMsPerClip: layerMs,
       calibratedMsPerClip: calPerClip,
       calibratedOverFull: calPerClip / wallPerClip,
       groups: rows,
-      layers: profile.map((l) => ({ stage: l.stage, label: l.label, type: l.type, head: l.head, msPerClip: l.ms / (repeats * batch) })),
+      layers: profile.map((l) => ({ stage: l.stage, label: l.label, type: l.type, head: l.head, msPerClip: l.ms / runs })),
     };
     console.log(`batch ${batch}: full network ${wallPerClip.toFixed(3)} ms/clip (layers ${layerMs.toFixed(3)}), calibrated ${calPerClip.toFixed(3)} ms/clip = ${(calPerClip / wallPerClip).toFixed(2)} of full`);
     for (const r of rows) console.log(`  ${r.group.padEnd(42)} ${r.msPerClip.toFixed(4)} ms  ${(100 * r.share).toFixed(1)} %`);
