@@ -145,6 +145,7 @@ async function main(): Promise<void> {
     sweep.push({ ...p, threshold: p.thresholds[0], cpuLatencyMs: ms });
   }
   ex.dispose();
+  const maxprobSweep = thresholdSweep(testRec, costs, 21, 'maxprob').map((p) => ({ ...p, threshold: p.thresholds[0] }));
 
   const report: ModelReport = {
     model: name,
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
     testAccuracyPerExit: exitAccuracies(testRec),
     validationAccuracyPerExit: exitAccuracies(valRec),
     sweep,
+    maxprobSweep,
     calibrated,
     exitPolicy: accCal.thresholds,
     classes: classDifficulty(testRec, accCal.thresholds, d.labels),

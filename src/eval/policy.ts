@@ -1,4 +1,5 @@
 // Early-exit policies over per-exit records: simulation, threshold sweep, and per-exit threshold calibration.
+import type { ExitCriterion } from '../model/graph';
 import type { ExitCosts, ExitRecords } from './records';
 
 export interface OperatingPoint {
@@ -23,18 +24,22 @@ export function exitAccuracies(r: ExitRecords): number[] {
 }
 
 /** Exit taken by clip i: the first exit whose normalised entropy is below its threshold (the last always accepts). */
-export function exitOf(r: ExitRecords, thresholds: readonly number[], i: number): number {
+export function exitOf(r: ExitRecords, thresholds: readonly number[], i: number, criterion: ExitCriterion = 'entropy'): number {
   const last = r.argmax.length - 1;
+  if (criterion === 'maxprob') {
+    for (let e = 0; e < last; e++) if (r.maxProb[e][i] >= thresholds[e]) return e;
+    return last;
+  }
   for (let e = 0; e < last; e++) if (r.entropy[e][i] < thresholds[e]) return e;
   return last;
 }
 
 /** Exit taken and prediction of every clip under a policy. */
-export function simulate(r: ExitRecords, thresholds: readonly number[]): { exits: Int32Array; predictions: Int32Array } {
+export function simulate(r: ExitRecords, thresholds: readonly number[], criterion: ExitCriterion = 'entropy'): { exits: Int32Array; predictions: Int32Array } {
   const exits = new Int32Array(r.count);
   const predictions = new Int32Array(r.count);
   for (let i = 0; i < r.count; i++) {
-    const e = exitOf(r, thresholds, i);
+    const e = exitOf(r, thresholds, i, criterion);
     exits[i] = e;
     predictions[i] = r.argmax[e][i];
   }
@@ -57,10 +62,10 @@ export function agreement(a: ExitRecords, b: ExitRecords, thresholds: readonly n
 }
 
 /** Accuracy, mean exit and op fractions of one policy. */
-export function evaluatePolicy(r: ExitRecords, costs: ExitCosts, thresholds: readonly number[]): OperatingPoint {
+export function evaluatePolicy(r: ExitRecords, costs: ExitCosts, thresholds: readonly number[], criterion: ExitCriterion = 'entropy'): OperatingPoint {
   const exitsN = r.argmax.length;
   const t = thresholds.map((x, e) => (e === exitsN - 1 ? 1 : x));
-  const { exits, predictions } = simulate(r, t);
+  const { exits, predictions } = simulate(r, t, criterion);
   const share = new Array<number>(exitsN).fill(0);
   let ok = 0;
   let sumExit = 0;
@@ -86,12 +91,15 @@ export function evaluatePolicy(r: ExitRecords, costs: ExitCosts, thresholds: rea
   };
 }
 
-/** One threshold for every exit, `points` values evenly from 0 (never exit early) to 1. */
-export function thresholdSweep(r: ExitRecords, costs: ExitCosts, points = 21): OperatingPoint[] {
+/**
+ * One threshold for every exit, `points` values evenly from 0 to 1: with entropy 0 never exits early; with
+ * max probability 0 always does (the sweep runs the other way).
+ */
+export function thresholdSweep(r: ExitRecords, costs: ExitCosts, points = 21, criterion: ExitCriterion = 'entropy'): OperatingPoint[] {
   const exitsN = r.argmax.length;
   return Array.from({ length: points }, (_, k) => {
     const t = points === 1 ? 1 : k / (points - 1);
-    return evaluatePolicy(r, costs, new Array<number>(exitsN).fill(t));
+    return evaluatePolicy(r, costs, new Array<number>(exitsN).fill(t), criterion);
   });
 }
 

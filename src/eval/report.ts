@@ -32,6 +32,8 @@ export interface ModelReport {
   testAccuracyPerExit: number[];
   validationAccuracyPerExit: number[];
   sweep: SweepRow[];
+  /** The same sweep with the max-probability criterion (leave when max p >= t), test split; absent in older reports. */
+  maxprobSweep?: (OperatingPoint & { threshold: number })[];
   calibrated: CalibratedRow[];
   /** The thresholds written into the model's exitPolicy. */
   exitPolicy: number[];

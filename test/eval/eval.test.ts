@@ -69,6 +69,23 @@ describe('policy', () => {
     expect(p.thresholds[3]).toBe(1);
   });
 
+  it('max-probability criterion: leaves at the first exit whose top probability is at least the threshold', () => {
+    const r = records();
+    r.maxProb = [
+      Float32Array.from([0.95, 0.5, 0.5, 0.5]),
+      Float32Array.from([0.95, 0.9, 0.5, 0.5]),
+      Float32Array.from([0.95, 0.9, 0.8, 0.5]),
+      Float32Array.from([0.95, 0.9, 0.8, 0.7]),
+    ];
+    expect(Array.from(simulate(r, [0.8, 0.8, 0.8, 0], 'maxprob').exits)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(simulate(r, [0.85, 0.85, 0.85, 0], 'maxprob').exits)).toEqual([0, 1, 3, 3]);
+    // The entropy rule on the same records is untouched by the max-probability values.
+    expect(Array.from(simulate(r, [0.5, 0.5, 0.5, 0]).exits)).toEqual([0, 1, 2, 3]);
+    const s = thresholdSweep(r, costs, 11, 'maxprob');
+    expect(s[0].meanExit).toBe(0);
+    for (let k = 1; k < s.length; k++) expect(s[k].binaryOpsFraction).toBeGreaterThanOrEqual(s[k - 1].binaryOpsFraction);
+  });
+
   it('sweep goes from the full model (t=0) to the first exit for confident clips (t=1)', () => {
     const s = thresholdSweep(records(), costs, 11);
     expect(s).toHaveLength(11);
