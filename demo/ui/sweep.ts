@@ -1,6 +1,7 @@
 // Threshold sweeps: reading a point off the curve, the curve off a click, round axis ticks, the one-for-all
 // calibrated threshold, and a sweep computed from per-clip records when a report has them but no sweep for
 // the criterion in use. Pure functions (no DOM).
+import { exitsHere } from '../../src/plan/exit-rule';
 import type { OperatingPoint, ReportRecords, TradeoffPoint } from './catalog';
 import type { Criterion } from './views';
 
@@ -92,8 +93,7 @@ export function sweepFromRecords(rec: ReportRecords, criterion: Criterion, exitO
     for (let c = 0; c < rec.labels.length; c++) {
       let k = 0;
       for (; k < exits - 1; k++) {
-        const pass = criterion === 'entropy' ? t >= 1 || rec.entropy[k][c] < t : rec.maxProb[k][c] >= t;
-        if (pass) break;
+        if (exitsHere(criterion, t, rec.entropy[k][c], rec.maxProb[k][c], false)) break;
       }
       if (rec.argmax[k][c] === rec.labels[c]) right++;
       ops += exitOps[k];

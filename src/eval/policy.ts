@@ -1,5 +1,6 @@
 // Early-exit policies over per-exit records: simulation, threshold sweep, and per-exit threshold calibration.
 import type { ExitCriterion } from '../model/graph';
+import { exitsHere } from '../plan/exit-rule';
 import type { ExitCosts, ExitRecords } from './records';
 
 export interface OperatingPoint {
@@ -23,14 +24,11 @@ export function exitAccuracies(r: ExitRecords): number[] {
   });
 }
 
-/** Exit taken by clip i: the first exit whose normalised entropy is below its threshold (the last always accepts). */
+/** Exit taken by clip i under `criterion`: the first exit that accepts it (the last always does). */
 export function exitOf(r: ExitRecords, thresholds: readonly number[], i: number, criterion: ExitCriterion = 'entropy'): number {
+  // The runtime's own rule (src/plan/exit-rule.ts), so a simulated policy decides every clip as a run would.
   const last = r.argmax.length - 1;
-  if (criterion === 'maxprob') {
-    for (let e = 0; e < last; e++) if (r.maxProb[e][i] >= thresholds[e]) return e;
-    return last;
-  }
-  for (let e = 0; e < last; e++) if (r.entropy[e][i] < thresholds[e]) return e;
+  for (let e = 0; e < last; e++) if (exitsHere(criterion, thresholds[e], r.entropy[e][i], r.maxProb[e][i], false)) return e;
   return last;
 }
 
