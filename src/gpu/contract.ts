@@ -73,11 +73,3 @@ export function encodeParams<K extends KernelName>(kernel: K, values: KernelPara
   }
   return new Uint32Array(view.buffer);
 }
-
-/** Byte offset of a uniform field (for writing one field of a live uniform buffer). */
-export function paramOffset<K extends KernelName>(kernel: K, field: keyof KernelParams<K> & string): number {
-  const params: KernelContractShape['params'] = contractOf(kernel).params;
-  const f = params.find((x) => x.name === field);
-  if (!f) paramError(kernel, `field '${field}': no such field`);
-  return f.offset;
-}

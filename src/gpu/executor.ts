@@ -3,10 +3,11 @@
 import { BeenetError } from '../errors';
 import { BufferPool } from './buffers';
 import type { GpuContext } from './device';
-import { disposeDispatch, encodeDispatch, f32Bits, transformData, type Dispatch, type GpuTransform } from './kernels/common';
+import { disposeDispatch, encodeDispatch, transformData, type Dispatch, type GpuTransform } from './kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from './kernels/conv';
 import { bdenseDispatch, denseDispatch } from './kernels/dense';
-import { EXIT_GATE_POLICY_OFFSET, EXIT_GATE_SLOTS_OFFSET, exitGateDispatch, exitResultDispatch } from './kernels/exit';
+import { exitGateDispatch, exitGateFields, exitResultDispatch } from './kernels/exit';
+import { encodeParams } from './contract';
 import { packDispatch } from './kernels/pack';
 import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from './kernels/pool';
 import { withErrorScopes } from './error-scopes';
@@ -212,8 +213,8 @@ export class GpuExecutor implements StageExecutor {
       // and kernels return at once for END entries (see shaders/exit_gate.wgsl for why not indirect dispatch).
       this.pool.write(this.activeLists[0], 0, Uint32Array.from({ length: n }, (_, i) => i));
       this.stages.forEach((s, k) => {
-        this.pool.write(s.gate.uniform, EXIT_GATE_POLICY_OFFSET, Uint32Array.of(criterion === 'entropy' ? 0 : 1, f32Bits(deviceThreshold(criterion, thresholds[k]))));
-        this.pool.write(s.gate.uniform, EXIT_GATE_SLOTS_OFFSET, Uint32Array.of(n));
+        const q = { n: this.maxBatch, classes: this.plan.classes, exitIndex: k, criterion, threshold: deviceThreshold(criterion, thresholds[k]), isLast: k === S - 1, slots: n };
+        this.pool.write(s.gate.uniform, 0, encodeParams('exit_gate', exitGateFields(q)));
       });
       const encoder = device.createCommandEncoder({ label: 'gated run' });
       const pass = encoder.beginComputePass();

@@ -150,8 +150,3 @@ export async function makeDispatch<K extends KernelName>(
   }
   return { kernel, pipeline, bindGroup, workgroups, uniform };
 }
-
-/** The bit pattern of an f32, for uniform fields. */
-export function f32Bits(v: number): number {
-  return new Uint32Array(Float32Array.of(v).buffer)[0];
-}

@@ -3,7 +3,7 @@
 import type { ExitCriterion } from '../../model/graph';
 import type { BufferPool } from '../buffers';
 import type { BufferRange, KernelRegistry } from '../registry';
-import { paramOffset } from '../contract';
+import type { KernelParams } from '../contract';
 import { badInput, makeDispatch, positiveInts, type Dispatch } from './common';
 
 export interface ExitResultBuffers {
@@ -46,6 +46,8 @@ export interface ExitGateParams {
   criterion: ExitCriterion;
   threshold: number;
   isLast: boolean;
+  /** Entries of the active lists this run (default n, the capacity). */
+  slots?: number;
 }
 
 export interface ExitGateBuffers {
@@ -59,10 +61,19 @@ export interface ExitGateBuffers {
   decisions: BufferRange;
 }
 
-/** Byte offsets in the gate's uniform of what changes per call: criterion + threshold, and the slot count. */
-export const EXIT_GATE_POLICY_OFFSET = paramOffset('exit_gate', 'criterion');
-export const EXIT_GATE_SLOTS_OFFSET = paramOffset('exit_gate', 'slots');
-if (paramOffset('exit_gate', 'threshold') !== EXIT_GATE_POLICY_OFFSET + 4) throw new Error('shaders/exit_gate.wgsl: Params.threshold must follow Params.criterion');
+/**
+ * The gate's uniform fields, checked. A gated run rewrites the whole uniform with them (criterion, threshold and
+ * slot count change per call), encoded by the contract like any other.
+ */
+export function exitGateFields(q: ExitGateParams): KernelParams<'exit_gate'> {
+  positiveInts('exit_gate', { n: q.n, classes: q.classes });
+  if (q.criterion !== 'entropy' && q.criterion !== 'maxprob') badInput('exit_gate', `criterion must be 'entropy' or 'maxprob', got ${String(q.criterion)}`);
+  if (!Number.isFinite(q.threshold)) badInput('exit_gate', `threshold must be a finite number, got ${q.threshold}`);
+  if (!Number.isInteger(q.exitIndex) || q.exitIndex < 0) badInput('exit_gate', `exitIndex must be a non-negative integer, got ${q.exitIndex}`);
+  const slots = q.slots ?? q.n;
+  if (!Number.isInteger(slots) || slots < 0 || slots > q.n) badInput('exit_gate', `slots must be an integer in [0, ${q.n}], got ${slots}`);
+  return { classes: q.classes, criterion: q.criterion === 'entropy' ? 0 : 1, threshold: q.threshold, isLast: q.isLast ? 1 : 0, exitIndex: q.exitIndex, slots };
+}
 
 /** The exit decision on the GPU: one workgroup of one invocation; dispatch (1, 1, 1). */
 export async function exitGateDispatch(
@@ -71,15 +82,11 @@ export async function exitGateDispatch(
   q: ExitGateParams,
   buffers: ExitGateBuffers,
 ): Promise<Dispatch> {
-  positiveInts('exit_gate', { n: q.n, classes: q.classes });
-  if (q.criterion !== 'entropy' && q.criterion !== 'maxprob') badInput('exit_gate', `criterion must be 'entropy' or 'maxprob', got ${String(q.criterion)}`);
-  if (!Number.isFinite(q.threshold)) badInput('exit_gate', `threshold must be a finite number, got ${q.threshold}`);
-  if (!Number.isInteger(q.exitIndex) || q.exitIndex < 0) badInput('exit_gate', `exitIndex must be a non-negative integer, got ${q.exitIndex}`);
   return makeDispatch(
     reg,
     pool,
     'exit_gate',
-    { classes: q.classes, criterion: q.criterion === 'entropy' ? 0 : 1, threshold: q.threshold, isLast: q.isLast ? 1 : 0, exitIndex: q.exitIndex, slots: q.n },
+    exitGateFields(q),
     buffers,
     {
       records: q.n * (q.classes + 3) * 4,
