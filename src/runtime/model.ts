@@ -91,6 +91,8 @@ export class BeenetModel {
   private disposed = false;
   private readonly norm: BandNormalization | undefined;
   private counters = { calls: 0, clips: 0, pending: 0, deviceRecoveries: 0 };
+  /** Per exit: the blocks run to reach it and its share of the full model's ops (what results and `info` report). */
+  private readonly exitCosts: ModelInfo['exits'];
 
   /** Use `Runtime.load`. */
   constructor(
@@ -105,6 +107,14 @@ export class BeenetModel {
     this.description = model.description;
     this.labels = model.description.labels;
     this.executor = executor;
+    const total = plan.totalOps;
+    const share = (used: number, all: number): number => (all > 0 ? used / all : 1);
+    this.exitCosts = plan.stages.map((st) => ({
+      index: st.index,
+      blocksRun: model.description.graph.exits[st.index].after + 1,
+      binaryOpsFraction: share(st.cumulativeOps.binaryOps, total.binaryOps),
+      floatOpsFraction: share(st.cumulativeOps.floatOps, total.floatOps),
+    }));
     const n = model.description.frontend.normalization;
     if (n) {
       this.norm = {
@@ -116,18 +126,11 @@ export class BeenetModel {
 
   /** Input shape, labels, exits and their costs. */
   get info(): ModelInfo {
-    const total = this.plan.totalOps;
-    const share = (used: number, all: number): number => (all > 0 ? used / all : 1);
     return {
       inputShape: [this.plan.inputShape[0], this.plan.inputShape[1]],
       labels: this.labels,
-      exits: this.plan.stages.map((st) => ({
-        index: st.index,
-        blocksRun: this.description.graph.exits[st.index].after + 1,
-        binaryOpsFraction: share(st.cumulativeOps.binaryOps, total.binaryOps),
-        floatOpsFraction: share(st.cumulativeOps.floatOps, total.floatOps),
-      })),
-      totalOps: { ...total },
+      exits: this.exitCosts.map((e) => ({ ...e })),
+      totalOps: { ...this.plan.totalOps },
     };
   }
 
@@ -315,11 +318,9 @@ export class BeenetModel {
     const record = records[exit]!;
     const summary = summarizeLogits(record.subarray(0, classes));
     const classIndex = record[classes + 2];
-    const used = this.plan.stages[exit].cumulativeOps;
-    const total = this.plan.totalOps;
-    const lastStage = this.plan.stages.length - 1;
-    const ran = policy.mode === 'all-exits' ? this.plan.stages[lastStage].cumulativeOps : used;
-    const share = (a: number, b: number): number => (b > 0 ? a / b : 1);
+    const costs = this.exitCosts;
+    const { index: _, ...at } = costs[exit];
+    const { index: __, ...ran } = policy.mode === 'all-exits' ? costs[costs.length - 1] : costs[exit];
     return {
       label: this.labels[classIndex],
       classIndex,
@@ -327,15 +328,9 @@ export class BeenetModel {
       exit,
       entropy: record[classes],
       maxProb: record[classes + 1],
-      blocksRun: this.description.graph.exits[exit].after + 1,
-      binaryOpsFraction: total.binaryOps > 0 ? used.binaryOps / total.binaryOps : 1,
-      floatOpsFraction: total.floatOps > 0 ? used.floatOps / total.floatOps : 1,
+      ...at,
       exits,
-      spent: {
-        blocksRun: this.description.graph.exits[policy.mode === 'all-exits' ? lastStage : exit].after + 1,
-        binaryOpsFraction: share(ran.binaryOps, total.binaryOps),
-        floatOpsFraction: share(ran.floatOps, total.floatOps),
-      },
+      spent: ran,
       mode: policy.mode,
       backend: this.live().kind,
       timings: { featuresMs, inferenceMs },
