@@ -22,6 +22,10 @@ let spectrogram: Spectrogram | null = null;
 let detector: KeywordDetector | null = null;
 let lastDetection: Detection | null = null;
 const tally = { windows: 0, ran: 0, gated: 0, ops: 0 };
+/** Blocks the microphone has delivered in this capture: none after a few seconds means no audio is flowing. */
+let blocks = 0;
+let silenceCheck: ReturnType<typeof setTimeout> | null = null;
+const SILENCE_CHECK_MS = 3000;
 
 const MIC_INPUT: Input = { audio: new Float32Array(0), sampleRate: 16000, source: 'microphone', kind: 'mic' };
 
@@ -131,6 +135,7 @@ export async function toggleMic(): Promise<void> {
     $.micBtn.disabled = true;
     lastDetection = null;
     Object.assign(tally, { windows: 0, ran: 0, gated: 0, ops: 0 });
+    blocks = 0;
     clear($.timeline);
     clear($.detections);
     spectrogram ??= new Spectrogram($.spectrogram);
@@ -138,6 +143,7 @@ export async function toggleMic(): Promise<void> {
     renderSaved();
     await mic.start({
       onBlock: (block, sampleRate) => {
+        blocks++;
         spectrogram?.push(block, sampleRate);
         const model = state.model;
         if (!model) return;
@@ -158,6 +164,12 @@ export async function toggleMic(): Promise<void> {
     $.micBtn.classList.add('live');
     $.listen.hidden = false;
     $.micStatus.textContent = 'Listening… say a keyword.';
+    silenceCheck = setTimeout(() => {
+      // Say so rather than wait in silence: a suspended context or a muted device delivers nothing.
+      if (mic.running && blocks === 0) {
+        $.micStatus.textContent = `No audio has arrived from the microphone in ${SILENCE_CHECK_MS / 1000} s (audio context: ${mic.contextState}). Check that the microphone is not muted, or click the page and try again.`;
+      }
+    }, SILENCE_CHECK_MS);
     revealIfHidden($.listen);
   } catch (e) {
     const help = permissionHelp(e);
@@ -173,6 +185,8 @@ export async function toggleMic(): Promise<void> {
 
 export function stopMic(): void {
   if (!mic.running) return;
+  if (silenceCheck) clearTimeout(silenceCheck);
+  silenceCheck = null;
   mic.stop();
   detector?.stop();
   detector = null;

@@ -23,12 +23,16 @@ export class Microphone {
 
   async start(o: MicOptions): Promise<void> {
     if (this.ctx) return;
-    // Raw signal: the model was trained without echo cancellation or automatic gain.
-    const stream = await navigator.mediaDevices.getUserMedia({
-      audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
-    });
+    // The context first, while the click's user activation lasts: made after the permission prompt, Chrome may
+    // leave it suspended (autoplay policy), and a suspended context never calls the worklet.
     const ctx = new AudioContext();
+    let stream: MediaStream | null = null;
     try {
+      if (ctx.state === 'suspended') void ctx.resume();
+      // Raw signal: the model was trained without echo cancellation or automatic gain.
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
+      });
       await ctx.audioWorklet.addModule(processorUrl);
       const source = ctx.createMediaStreamSource(stream);
       const node = new AudioWorkletNode(ctx, 'beenet-mic-tap', { numberOfOutputs: 0 });
@@ -41,10 +45,15 @@ export class Microphone {
       this.stream = stream;
       this.node = node;
     } catch (e) {
-      stream.getTracks().forEach((t) => t.stop());
+      stream?.getTracks().forEach((t) => t.stop());
       await ctx.close();
       throw e;
     }
+  }
+
+  /** The audio context's state ('running', 'suspended', 'closed'), or 'off'. */
+  get contextState(): string {
+    return this.ctx?.state ?? 'off';
   }
 
   stop(): void {

@@ -408,7 +408,14 @@ describe('demo page (desktop, WebGPU via SwiftShader)', () => {
 
   it('listens to the microphone: spectrogram, a timeline of windows with their exits, and the ops saved so far', async () => {
     await page.getByTestId('mic-button').click();
-    await page.waitForFunction(() => document.querySelector('[data-testid="log-item"][data-key^="mic:"]') !== null, undefined, { timeout: 20_000 });
+    await page
+      .waitForFunction(() => document.querySelector('[data-testid="log-item"][data-key^="mic:"]') !== null, undefined, { timeout: 30_000 })
+      .catch(async (e: unknown) => {
+        // Say what the page saw, so a failure on another machine can be read from the log alone.
+        const status = await page.getByTestId('mic-status').textContent();
+        const error = await page.getByTestId('input-error').textContent();
+        throw new Error(`no classified mic window: status "${status}", input error "${error}", page problems ${JSON.stringify(problems)}: ${String(e)}`);
+      });
     // The streaming detector's own account: windows, exits, gate, drops.
     expect(await page.getByTestId('mic-status').textContent()).toMatch(/^Listening: \d+ windows in \d+ s, exits [\d/]+, \d+ below the .* \d+ dropped/);
     expect(await page.getByTestId('listen').isVisible()).toBe(true);
