@@ -1,4 +1,7 @@
 // beenet: binary early-exit networks on WebGPU and WebAssembly. The public API.
+// Models, runtimes and detectors are Disposable (`using`); the reference carries Symbol.dispose's type into the
+// emitted declarations, so consumers type-check them whatever their own `lib` setting (TypeScript >= 5.2).
+/// <reference lib="esnext.disposable" preserve="true" />
 export { createRuntime, Runtime, readModelSource } from './runtime/runtime';
 export type { BackendChoice, ModelSource, RuntimeInfo, RuntimeOptions } from './runtime/runtime';
 export { BeenetModel } from './runtime/model';

@@ -202,6 +202,11 @@ export class BeenetModel {
     this.onDispose();
   }
 
+  /** `using model = await runtime.load(...)`: disposed when the scope ends. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
   private live(): StageExecutor {
     if (this.disposed || !this.executor) throw new BeenetError('DISPOSED', 'the model was disposed');
     return this.executor;

@@ -217,6 +217,11 @@ export class Runtime {
     if (this.gpuContext && !this.options.device) this.gpuContext.device.destroy();
     this.gpuContext = null;
   }
+
+  /** `using runtime = await createRuntime()`: disposed (with its models) when the scope ends. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
 }
 
 /** Creates a runtime; see RuntimeOptions. */

@@ -175,6 +175,11 @@ export class KeywordDetector {
     this.queue = [];
   }
 
+  /** `using detector = createDetector(...)`: stopped when the scope ends. */
+  [Symbol.dispose](): void {
+    this.stop();
+  }
+
   stats(): DetectorStats {
     const ran = this.counters.windows - this.counters.gated - this.counters.dropped;
     return {

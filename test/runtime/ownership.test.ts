@@ -1,6 +1,6 @@
 // A runtime owns its models until they are disposed, and only until then.
 import { describe, expect, it } from 'vitest';
-import { createRuntime } from '../../src/index';
+import { createDetector, createRuntime, type BeenetModel, type KeywordDetector, type Runtime } from '../../src/index';
 import { tinyModel } from '../helpers/random-model';
 
 describe('model ownership', () => {
@@ -15,6 +15,35 @@ describe('model ownership', () => {
     rt.dispose();
     expect(rt.modelCount).toBe(0);
     await expect(b.classify({ features: new Float32Array(b.plan.inputElements) })).rejects.toThrow(/disposed/);
+  });
+});
+
+describe('Symbol.dispose', () => {
+  it('`using` disposes a model, a detector and a runtime (with its models) when the scope ends', async () => {
+    let outer: Runtime;
+    let kept: BeenetModel;
+    let scoped: BeenetModel;
+    let stopped: KeywordDetector;
+    {
+      using rt = await createRuntime({ backend: 'cpu' });
+      outer = rt;
+      kept = await rt.load(tinyModel(5));
+      {
+        using m = await rt.load(tinyModel(6));
+        scoped = m;
+        using detector = createDetector(m, { sampleRate: 16000 });
+        stopped = detector;
+        expect(rt.modelCount).toBe(2);
+        await detector.push(new Float32Array(160));
+        expect(detector.stats().windows).toBeGreaterThanOrEqual(0);
+      }
+      // The inner scope ended: the detector stopped, then the model left the runtime.
+      expect(rt.modelCount).toBe(1);
+      await expect(stopped.push(new Float32Array(160))).rejects.toMatchObject({ code: 'DISPOSED' });
+      await expect(scoped.classify({ features: new Float32Array(scoped.info.inputShape[0] * scoped.info.inputShape[1]) })).rejects.toMatchObject({ code: 'DISPOSED' });
+    }
+    expect(outer.modelCount).toBe(0);
+    await expect(kept.classify({ features: new Float32Array(kept.info.inputShape[0] * kept.info.inputShape[1]) })).rejects.toMatchObject({ code: 'DISPOSED' });
   });
 });
 
