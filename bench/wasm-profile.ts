@@ -15,12 +15,14 @@ import { WasmExecutor, type LayerProfile } from '../src/wasm/executor';
 import { runSchedule } from '../src/runtime/scheduler';
 import { resolvePolicy } from '../src/runtime/exit-policy';
 import { cliArgs } from '../scripts/cli-args';
+import { summarize } from './stats';
 
 const args = cliArgs('npx tsx bench/wasm-profile.ts [--model models/kws-reactnet.bee] [--runs 200]', {
   model: { type: 'string', default: 'models/kws-reactnet.bee', help: 'model to profile' },
   clips: { type: 'string', default: 'models/clips/kws', help: "folder of wavs (and its subfolders: a corpus's label folders)" },
   'max-clips': { type: 'number', default: 256, help: 'at most this many clips, spread over the folder' },
-  runs: { type: 'number', default: 512, help: 'clip-runs per batch size (the pool, repeated)' },
+  runs: { type: 'number', default: 512, help: 'clip-runs per batch size for the per-layer profile (the pool, repeated)' },
+  rounds: { type: 'number', default: 9, help: 'interleaved rounds (each configuration walks the pool once per round) for the unprofiled figures' },
 });
 
 /** The .wav files in `dir` and its subfolders, sorted. */
@@ -37,6 +39,7 @@ function wavsUnder(dir: string): string[] {
 /** What a layer is, for the breakdown: the real-valued stem, packing, binary convs, pooling, the exit heads. */
 function group(l: LayerProfile, stemDone: boolean): string {
   if (l.head) return 'exit heads';
+  if (l.type.startsWith('conv_real+')) return stemDone ? 'float conv + pool + pack (fused)' : 'stem (float conv + pool + pack, fused)';
   if (l.type === 'conv_real' && !stemDone) return 'stem (float conv)';
   if (l.type === 'bconv') return 'binary conv (XNOR-popcount + transform)';
   if (l.type === 'pack') return 'pack (sign to bits)';
@@ -51,7 +54,7 @@ function breakdown(profile: LayerProfile[], clips: number): { group: string; msP
   let stemDone = false;
   for (const l of profile) {
     const g = group(l, stemDone);
-    if (l.type === 'pack') stemDone = true;
+    if (l.type === 'pack' || l.type.startsWith('conv_real+')) stemDone = true;
     by.set(g, (by.get(g) ?? 0) + l.ms);
   }
   return [...by].map(([g, ms]) => ({ group: g, msPerClip: ms / clips, share: ms / total })).sort((a, b) => b.share - a.share);
@@ -61,6 +64,8 @@ async function main(): Promise<void> {
   const bee = readBee(readFileSync(args.model));
   const plan = planModel(bee.description, bee.tensors);
   const exec = await WasmExecutor.create(plan, { maxBatch: 64 });
+  // The same model with every layer its own kernel: what the fused conv + pool + pack saves (src/wasm/fuse.ts).
+  const unfused = await WasmExecutor.create(plan, { maxBatch: 64, fuse: false });
   // The clips' features (the model's own front end). Every timing walks the whole pool in batches, so the
   // calibrated cost is the pool's mix of easy and hard clips, not one clip's.
   const cpu = await createRuntime({ backend: 'cpu' });
@@ -76,22 +81,27 @@ async function main(): Promise<void> {
   const size = plan.inputElements;
   const full = resolvePolicy(bee.description.exitPolicy, plan.stages.length, { threshold: 0 });
   const calibrated = resolvePolicy(bee.description.exitPolicy, plan.stages.length, {});
-  /** Runs the pool `repeats` times in batches of `batch` under `policy`; ms per clip. */
-  const walk = async (batch: number, policy: typeof full, repeats: number): Promise<number> => {
+  /** Runs the pool `repeats` times in batches of `batch` under `policy`; ms per clip and the share leaving at each exit. */
+  const run = async (batch: number, policy: typeof full, repeats: number, on = exec): Promise<{ ms: number; exits: number[] }> => {
     const buf = new Float32Array(batch * size);
+    const exits = new Array<number>(plan.stages.length).fill(0);
     let clips = 0;
     const t0 = performance.now();
     for (let r = 0; r < repeats; r++) {
       for (let start = 0; start < pool.length; start += batch) {
         const n = Math.min(batch, pool.length - start);
         for (let i = 0; i < n; i++) buf.set(pool[start + i], i * size);
-        await exec.setInput(buf.subarray(0, n * size), n);
-        await runSchedule(exec, plan.stages.length, plan.classes, n, policy);
+        await on.setInput(buf.subarray(0, n * size), n);
+        for (const o of await runSchedule(on, plan.stages.length, plan.classes, n, policy)) exits[o.exit]++;
         clips += n;
       }
     }
-    return (performance.now() - t0) / clips;
+    return { ms: (performance.now() - t0) / clips, exits: exits.map((e) => e / clips) };
   };
+  const walk = async (batch: number, policy: typeof full, repeats: number, on = exec): Promise<number> => (await run(batch, policy, repeats, on)).ms;
+  /** Every clip forced out at exit k (threshold 2 there, 0 before): what stopping at k costs. */
+  const forced = (k: number): typeof full =>
+    resolvePolicy(bee.description.exitPolicy, plan.stages.length, { thresholds: plan.stages.map((_, j) => (j === k ? 2 : 0)) });
   const out: Record<string, unknown> = { date: new Date().toISOString(), model: args.model, clips: `${pool.length} clips of ${args.clips}`, cpu: cpus()[0]?.model ?? '?', cores: cpus().length, backend: 'wasm' };
   const repeats = Math.max(1, Math.round(args.runs / pool.length));
   for (const batch of [1, 64]) {
@@ -104,18 +114,55 @@ async function main(): Promise<void> {
     const layerMs = rows.reduce((acc, r) => acc + r.msPerClip, 0);
     exec.startProfile();
     const calPerClip = await walk(batch, calibrated, repeats);
+    exec.stopProfile();
+    // Without the profile's clock reads: fused vs unfused, each exit's cost and the calibrated mix, measured in
+    // interleaved rounds (every configuration once per round) and summarised by the median round, so load from
+    // other processes falls on all of them alike.
+    const configs: { name: string; policy: typeof full; on: WasmExecutor }[] = [
+      { name: 'full', policy: full, on: exec },
+      { name: 'unfused', policy: full, on: unfused },
+      ...plan.stages.map((_, k) => ({ name: `exit ${k}`, policy: forced(k), on: exec })),
+      { name: 'calibrated', policy: calibrated, on: exec },
+    ];
+    const samples = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+    await walk(batch, full, 1, unfused);
+    for (let round = 0; round < args.rounds; round++) {
+      for (const c of configs) samples.get(c.name)?.push(await walk(batch, c.policy, 1, c.on));
+    }
+    const med = (name: string): number => summarize(samples.get(name) ?? []).medianMs;
+    const fusedMs = med('full');
+    const unfusedMs = med('unfused');
+    const exitMs = plan.stages.map((_, k) => med(`exit ${k}`));
+    const cal = { ms: med('calibrated'), exits: (await run(batch, calibrated, 1)).exits };
     out[`batch ${batch}`] = {
       fullMsPerClip: wallPerClip,
       layersMsPerClip: layerMs,
       calibratedMsPerClip: calPerClip,
       calibratedOverFull: calPerClip / wallPerClip,
+      unprofiled: {
+        rounds: args.rounds,
+        fullMsPerClip: fusedMs,
+        unfusedFullMsPerClip: unfusedMs,
+        unfusedOverFused: unfusedMs / fusedMs,
+        exitMsPerClip: exitMs,
+        exitOverFull: exitMs.map((m) => m / fusedMs),
+        calibratedMsPerClip: cal.ms,
+        calibratedOverFull: cal.ms / fusedMs,
+        calibratedExitShares: cal.exits,
+      },
       groups: rows,
       layers: profile.map((l) => ({ stage: l.stage, label: l.label, type: l.type, head: l.head, msPerClip: l.ms / runs })),
     };
+    console.log(
+      `batch ${batch} (no profiling): full ${fusedMs.toFixed(3)} ms/clip, unfused ${unfusedMs.toFixed(3)} (${(unfusedMs / fusedMs).toFixed(2)}x); ` +
+        `stopping at each exit ${exitMs.map((m) => (m / fusedMs).toFixed(2)).join(' / ')} of full; calibrated ${(cal.ms / fusedMs).toFixed(2)} of full, ` +
+        `exits ${cal.exits.map((e) => (100 * e).toFixed(0)).join(' / ')} %`,
+    );
     console.log(`batch ${batch}: full network ${wallPerClip.toFixed(3)} ms/clip (layers ${layerMs.toFixed(3)}), calibrated ${calPerClip.toFixed(3)} ms/clip = ${(calPerClip / wallPerClip).toFixed(2)} of full`);
     for (const r of rows) console.log(`  ${r.group.padEnd(42)} ${r.msPerClip.toFixed(4)} ms  ${(100 * r.share).toFixed(1)} %`);
   }
   exec.dispose();
+  unfused.dispose();
   const dir = resolve(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = resolve(dir, `wasm-profile-${String(out.date).replace(/[:]/g, '').slice(0, 17)}.json`);

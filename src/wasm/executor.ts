@@ -8,7 +8,8 @@
 import { exitRecordStride, exitResultCpu } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
 import type { ValueName } from '../model/graph';
-import { prepareOp, tensorBytes, tensorInfo, type PreparedOp } from './layers';
+import { groupSteps, readerCounts, type StepLayers } from './fuse';
+import { prepareConvPoolPack, prepareOp, tensorBytes, tensorInfo, type PreparedOp } from './layers';
 import { createKernels, createKernelsSync, type WasmKernels } from './module';
 import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
 import type { ModelPlan, PlannedLayer } from '../plan/plan';
@@ -30,6 +31,8 @@ export interface WasmExecutorOptions {
   maxBatch?: number;
   /** A kernels instance to own (its memory becomes this executor's); by default a fresh one. */
   kernels?: WasmKernels;
+  /** Run a float conv + pool + pack as one kernel where nothing else reads their maps (src/wasm/fuse.ts). Default true. */
+  fuse?: boolean;
 }
 
 interface Slot {
@@ -50,6 +53,8 @@ interface Step {
   input: Slot;
   output: Slot;
   residual: Slot | null;
+  /** The second output of a fused step (conv-pool-pack's pooled floats when another layer reads them). */
+  aux: Slot | null;
 }
 
 interface StageSteps {
@@ -97,23 +102,39 @@ export class WasmExecutor implements StageExecutor {
       if (!s) throw new BeenetError('MODEL_FORMAT', `${l.label}: value '${name}' is not defined before it is read`);
       return s;
     };
-    const step = (l: PlannedLayer, stage: number, scope: Map<ValueName, Slot>, head: boolean): Step => {
-      const op = prepareOp(k, l.op, tensorInfo(l.inputInfo));
+    const readers = readerCounts(plan);
+    const fuse = options.fuse ?? true;
+    const step = (g: StepLayers, stage: number, scope: Map<ValueName, Slot>, head: boolean): Step => {
+      // The layer that reads the step's input, the one that writes its output, and the kernel for the lot.
+      const first = g.kind === 'one' ? g.layer : g.conv;
+      const last = g.kind === 'one' ? g.layer : g.pack;
+      const op =
+        g.kind === 'one'
+          ? prepareOp(k, g.layer.op, tensorInfo(g.layer.inputInfo))
+          : prepareConvPoolPack(k, g.conv.op, g.pool.op, g.pack.op, tensorInfo(g.conv.inputInfo), g.keepPooled);
       scratchBytes = Math.max(scratchBytes, op.scratchBytes);
-      const input = lookup(scope, l.input, l);
-      const t = 'transform' in l.op ? l.op.transform : null;
-      const residual = t && t.kind === 'affine' && t.residual !== null ? lookup(scope, t.residual, l) : null;
+      const input = lookup(scope, first.input, first);
+      const t = 'transform' in last.op ? last.op.transform : null;
+      const residual = g.kind === 'one' && t && t.kind === 'affine' && t.residual !== null ? lookup(scope, t.residual, last) : null;
       // A value read by a later stage must survive the other clips' runs of this stage.
       for (const r of [input, residual]) if (r && r.stage < stage) r.perClip = true;
       const output: Slot = { bytes: tensorBytes(op.output), stage, perClip: false, at: 0 };
       all.push(output);
-      scope.set(l.output, output);
-      return { label: l.label, type: l.op.type, head, op, input, output, residual };
+      scope.set(last.output, output);
+      let aux: Slot | null = null;
+      if (g.kind === 'conv-pool-pack' && op.auxOutput) {
+        aux = { bytes: tensorBytes(op.auxOutput), stage, perClip: false, at: 0 };
+        all.push(aux);
+        scope.set(g.pool.output, aux);
+      }
+      const label = g.kind === 'one' ? g.layer.label : `${g.conv.label} + ${g.pool.label} + ${g.pack.label}`;
+      const type = g.kind === 'one' ? g.layer.op.type : `conv_real+${g.pool.op.type}+pack`;
+      return { label, type, head, op, input, output, residual, aux };
     };
     this.stages = plan.stages.map((s, index) => {
-      const steps = s.layers.map((l) => step(l, index, trunk, false));
+      const steps = groupSteps(s.layers, readers, fuse).map((g) => step(g, index, trunk, false));
       const head = new Map(trunk);
-      for (const l of s.exitLayers) steps.push(step(l, index, head, true));
+      for (const g of groupSteps(s.exitLayers, readers, fuse)) steps.push(step(g, index, head, true));
       const logits = head.get(s.logits);
       if (!logits) throw new BeenetError('MODEL_FORMAT', `exit ${index}: logits '${s.logits}' is not produced`);
       return { steps, logits };
@@ -178,6 +199,7 @@ export class WasmExecutor implements StageExecutor {
           this.addr(st.output, clip),
           st.residual ? this.addr(st.residual, clip) : 0,
           this.scratch,
+          st.aux ? this.addr(st.aux, clip) : 0,
         );
         if (timing) {
           timing[i][0] += performance.now() - t0;
@@ -194,6 +216,11 @@ export class WasmExecutor implements StageExecutor {
   /** Starts (or restarts) timing every layer; `profile()` reads the totals. Off by default: it costs a clock read per layer. */
   startProfile(): void {
     this.timing = this.stages.map((s) => s.steps.map((): [number, number] => [0, 0]));
+  }
+
+  /** Stops timing (the totals so far are dropped): runs are clock-free again. */
+  stopProfile(): void {
+    this.timing = null;
   }
 
   /** Per-layer time since `startProfile()`, in run order; empty when not profiling. */

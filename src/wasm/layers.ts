@@ -31,8 +31,13 @@ export interface PreparedOp {
   readonly output: TensorInfo;
   /** Whether `run` reads a residual. */
   readonly hasResidual: boolean;
-  /** Runs one clip: input at `x`, output to `out`, the residual (or 0) at `residual`, scratch at `scratch`. */
-  run(x: number, out: number, residual: number, scratch: number): void;
+  /** A second output some fused ops also write (conv-pool-pack's pooled floats), or null. */
+  readonly auxOutput?: TensorInfo | null;
+  /**
+   * Runs one clip: input at `x`, output to `out`, the residual (or 0) at `residual`, scratch at `scratch`, the
+   * second output (if any) at `aux`.
+   */
+  run(x: number, out: number, residual: number, scratch: number, aux?: number): void;
 }
 
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
@@ -252,6 +257,45 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
       };
     }
   }
+}
+
+/**
+ * A float convolution, the pooling after it and the pack after that as one kernel (wasm/assembly/
+ * conv-pool-pack.ts): `input` is the convolution's input; the output is the pack's bits, and with
+ * `keepPooled` the pooled floats are the second output.
+ */
+export function prepareConvPoolPack(k: WasmKernels, conv: PlannedOp, pool: PlannedOp, pack: PlannedOp, input: TensorInfo, keepPooled: boolean): PreparedOp {
+  if (conv.type !== 'conv_real' || conv.transform.kind !== 'affine' || (pool.type !== 'avgpool' && pool.type !== 'maxpool') || pack.type !== 'pack') {
+    throw new BeenetError('KERNEL_BINDING', `conv-pool-pack fuses conv_real (affine), a float pool and pack, not ${conv.type}, ${pool.type}, ${pack.type}`);
+  }
+  const e = k.exports;
+  const s = input.shape;
+  const g = conv.geometry;
+  const { shape: cs, padTop, padLeft } = convOutput(s, g);
+  const ps = poolOutput(cs, pool.window);
+  const [kh, kw] = g.kernel;
+  const [pkh, pkw] = pool.window.kernel;
+  const [psy, psx] = pool.window.stride;
+  const { data, opad } = convWeights(conv.weights, g.outChannels, kh * kw, s.c);
+  const wt = k.put(data);
+  const tpConv = prepareTransform(k, conv.transform, cs.c, true);
+  const tpPack = prepareTransform(k, pack.transform, cs.c, true);
+  const mode = pool.type === 'maxpool' ? 0 : 1;
+  // Accumulators for one row, a band of pkh transformed rows, one pooled row (each with 16 bytes of slack).
+  const part = (bytes: number): number => align16(bytes + 16);
+  const scratchBytes = part(4 * cs.w * opad) + part(4 * pkh * cs.w * cs.c) + part(4 * ps.w * cs.c) + 32;
+  return {
+    scratchBytes,
+    output: bits(ps),
+    auxOutput: keepPooled ? floats(ps) : null,
+    hasResidual: false,
+    run(x, out, _residual, scratch, aux) {
+      e.convPoolPack(
+        x, s.h, s.w, s.c, wt, cs.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, cs.w,
+        tpConv, pkh, pkw, psy, psx, ps.h, ps.w, mode, tpPack, out, keepPooled ? (aux ?? 0) : 0, align16(scratch),
+      );
+    },
+  };
 }
 
 function align16(p: number): number {

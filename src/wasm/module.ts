@@ -20,6 +20,12 @@ export interface KernelExports {
     wt: number, o: number, opad: number, kh: number, kw: number, sy: number, sx: number,
     padTop: number, padLeft: number, oh: number, ow: number, tp: number, out: number, scratch: number,
   ): void;
+  convPoolPack(
+    x: number, h: number, w: number, cin: number,
+    wt: number, o: number, opad: number, kh: number, kw: number, sy: number, sx: number, padTop: number, padLeft: number, ow: number,
+    tpConv: number, pkh: number, pkw: number, psy: number, psx: number, ph: number, pw: number, mode: number, tpPack: number,
+    out: number, pooledOut: number, scratch: number,
+  ): void;
   dense(x: number, inF: number, wt: number, bias: number, outF: number, opad: number, out: number): void;
   gapBits(x: number, hw: number, c: number, out: number, counts: number): void;
   gapFloat(x: number, hw: number, c: number, out: number): void;

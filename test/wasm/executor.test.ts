@@ -6,7 +6,8 @@ import { planModel, type ModelPlan } from '../../src/plan/plan';
 import { WasmExecutor } from '../../src/wasm/executor';
 import { createKernelsSync } from '../../src/wasm/module';
 import { mulberry32 } from '../helpers/rng';
-import { randomModel, RECIPE_NAMES, type RandomModelOptions } from '../helpers/random-model';
+import { randomModel, RECIPE_NAMES, type LayerRecipe, type ModelRecipe, type RandomModelOptions } from '../helpers/random-model';
+import { groupSteps, readerCounts } from '../../src/wasm/fuse';
 import { Rng } from './rng';
 
 function plan(seed: number, options: RandomModelOptions): ModelPlan {
@@ -98,10 +99,64 @@ describe('WasmExecutor vs CpuExecutor', () => {
   });
 });
 
+describe('conv + pool + pack fused (convPoolPack)', () => {
+  /** A float conv of random geometry, a pool, a pack, then a binary conv and an exit: the ReactNet stem's shape. */
+  function stemRecipe(rng: Rng): ModelRecipe {
+    const pair = (): [number, number] => rng.pick([[1, 1], [2, 2], [2, 1], [1, 2]] as [number, number][]);
+    const pool: LayerRecipe = { op: rng.pick(['avgpool', 'maxpool'] as const), kernel: rng.pick([2, [2, 1], 3] as (number | [number, number])[]) as [number, number], stride: pair() };
+    const stemOut = rng.pick([5, 13, 24, 32, 33, 40]);
+    // Half the time the binary conv adds the pooled map (ReactNet's shortcut): the fused step then writes it out too.
+    const first: LayerRecipe = rng.next() < 0.5 ? { op: 'bconv', out: stemOut, to: 'affine', residual: true } : { op: 'bconv', out: rng.int(3, 40), to: 'affine' };
+    return {
+      name: 'fused-stem', architecture: 'reactnet', inputShape: [rng.int(14, 41), rng.int(10, 33), rng.int(1, 3)], labels: rng.int(2, 12), criterion: 'entropy',
+      stem: [{ op: 'conv_real', out: stemOut, kernel: rng.pick([[3, 3], [1, 1], [3, 1], [5, 3]] as [number, number][]), stride: pair(), padding: rng.pick(['same', 'valid'] as const), to: 'affine', activation: rng.pick(['relu', 'prelu', 'rprelu', undefined]) }],
+      blocks: [
+        { layers: [pool, { op: 'pack' }, first], exit: [{ op: 'gap' }, { op: 'dense', out: 'labels' }] },
+        { layers: [{ op: 'pack' }, { op: 'bconv', out: rng.int(3, 40), to: 'affine' }], exit: [{ op: 'gap' }, { op: 'dense', out: 'labels' }] },
+      ],
+    };
+  }
+
+  it('random geometries (odd channels, strides, padding, pools) equal the CPU reference bit for bit, batch 3', async () => {
+    const rng = new Rng(77);
+    const kept = [0, 0];
+    for (let seed = 0; seed < 24; seed++) {
+      const m = randomModel(mulberry32(500 + seed), { recipe: stemRecipe(rng) });
+      const p = planModel(m.description, m.tensors);
+      const wasm = new WasmExecutor(p);
+      wasm.startProfile();
+      await compare(p, 3, seed, wasm);
+      const types = wasm.profile().map((l) => l.type);
+      // Stage 0 is conv, pool and pack in one step, then the binary conv and the head.
+      expect(types.slice(0, 2), JSON.stringify(m.description.graph.stem)).toEqual([expect.stringMatching(/^conv_real\+(avg|max)pool\+pack$/), 'bconv']);
+      const groups = groupSteps(p.stages[0].layers, readerCounts(p), true);
+      kept[groups[0].kind === 'conv-pool-pack' && groups[0].keepPooled ? 1 : 0]++;
+      // Unfused, the same plan gives the same records (compare checks against the CPU twin again).
+      await compare(p, 2, seed + 1, new WasmExecutor(p, { fuse: false }));
+    }
+    // Both kinds ran: the pooled map kept for a shortcut, and not stored at all.
+    expect(kept[0]).toBeGreaterThan(3);
+    expect(kept[1]).toBeGreaterThan(3);
+  });
+
+  it('does not fuse when another layer reads the conv output; keeps the pooled map when one reads it', () => {
+    const m = randomModel(mulberry32(9), { recipe: stemRecipe(new Rng(9)) });
+    const p = planModel(m.description, m.tensors);
+    const readers = readerCounts(p);
+    const layers = p.stages[0].layers;
+    expect(groupSteps(layers, readers, true)[0]).toMatchObject({ kind: 'conv-pool-pack', keepPooled: readers.get(layers[1].output) === 2 });
+    expect(groupSteps(layers, readers, false).every((g) => g.kind === 'one')).toBe(true);
+    const convShared = new Map(readers).set(layers[0].output, 2);
+    expect(groupSteps(layers, convShared, true).map((g) => g.kind)).toEqual(layers.map(() => 'one'));
+    const poolShared = new Map(readers).set(layers[1].output, 2);
+    expect(groupSteps(layers, poolShared, true)[0]).toMatchObject({ kind: 'conv-pool-pack', keepPooled: true });
+  });
+});
+
 describe('WasmExecutor profile', () => {
   it('times every layer only when asked, counts each clip-run, and leaves the results bit-exact', async () => {
     const p = plan(31, { recipe: 'reactnet' });
-    const wasm = new WasmExecutor(p);
+    const wasm = new WasmExecutor(p, { fuse: false });
     expect(wasm.profile()).toEqual([]);
     wasm.startProfile();
     await compare(p, 3, 9, wasm);
@@ -118,5 +173,8 @@ describe('WasmExecutor profile', () => {
     expect(new Set(prof.map((l) => l.type))).toContain('bconv');
     wasm.startProfile();
     expect(wasm.profile().every((l) => l.runs === 0 && l.ms === 0)).toBe(true);
+    wasm.stopProfile();
+    await compare(p, 2, 10, wasm);
+    expect(wasm.profile()).toEqual([]);
   });
 });

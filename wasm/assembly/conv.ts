@@ -119,6 +119,33 @@ function fourPixels(
 }
 
 /**
+ * One output row `oy` of the convolution into `accRow` (ow * opad f32 accumulators, before the transform).
+ * Interior columns (every tap inside the map) run four at a time.
+ */
+export function convRow(
+  x: usize, h: i32, w: i32, cin: i32,
+  wt: usize, opad: i32, kh: i32, kw: i32, sy: i32, sx: i32, padTop: i32, padLeft: i32,
+  ow: i32, oy: i32, accRow: usize,
+): void {
+  // Interior columns: ox * sx - padLeft >= 0 and ox * sx - padLeft + kw <= w.
+  const oxLo = (padLeft + sx - 1) / sx;
+  const oxHi = w - kw + padLeft >= 0 ? (w - kw + padLeft) / sx : -1;
+  const iy0 = oy * sy - padTop;
+  const rowInside = iy0 >= 0 && iy0 + kh <= h;
+  let ox = 0;
+  while (ox < ow) {
+    const ix0 = ox * sx - padLeft;
+    if (rowInside && ox >= oxLo && ox + 3 <= oxHi) {
+      fourPixels(x, w, cin, wt, opad, kh, kw, sx, iy0, ix0, accRow + (<usize>(ox * opad) << 2));
+      ox += 4;
+    } else {
+      onePixel(x, h, w, cin, wt, opad, kh, kw, iy0, ix0, accRow + (<usize>(ox * opad) << 2));
+      ox += 1;
+    }
+  }
+}
+
+/**
  * Float convolution. x: [h, w, cin] f32; wt: reorganised weights (see above), opad a multiple of 8; output
  * [oh, ow, o] through the transform at `tp`. scratch: ow * opad f32 accumulators (16-byte aligned).
  */
@@ -127,24 +154,8 @@ export function convReal(
   wt: usize, o: i32, opad: i32, kh: i32, kw: i32, sy: i32, sx: i32, padTop: i32, padLeft: i32,
   oh: i32, ow: i32, tp: usize, out: usize, scratch: usize,
 ): void {
-  const accRow = scratch;
-  // Interior columns: ox * sx - padLeft >= 0 and ox * sx - padLeft + kw <= w.
-  const oxLo = (padLeft + sx - 1) / sx;
-  const oxHi = w - kw + padLeft >= 0 ? (w - kw + padLeft) / sx : -1;
   for (let oy = 0; oy < oh; oy++) {
-    const iy0 = oy * sy - padTop;
-    const rowInside = iy0 >= 0 && iy0 + kh <= h;
-    let ox = 0;
-    while (ox < ow) {
-      const ix0 = ox * sx - padLeft;
-      if (rowInside && ox >= oxLo && ox + 3 <= oxHi) {
-        fourPixels(x, w, cin, wt, opad, kh, kw, sx, iy0, ix0, accRow + (<usize>(ox * opad) << 2));
-        ox += 4;
-      } else {
-        onePixel(x, h, w, cin, wt, opad, kh, kw, iy0, ix0, accRow + (<usize>(ox * opad) << 2));
-        ox += 1;
-      }
-    }
-    emitRows(tp, accRow, opad, ow, o, out, oy * ow);
+    convRow(x, h, w, cin, wt, opad, kh, kw, sy, sx, padTop, padLeft, ow, oy, scratch);
+    emitRows(tp, scratch, opad, ow, o, out, oy * ow);
   }
 }

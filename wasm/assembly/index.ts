@@ -3,6 +3,7 @@
 
 export { bconv } from './bconv';
 export { convReal } from './conv';
+export { convPoolPack } from './conv-pool-pack';
 export { dense } from './dense';
 export { gapBits, gapFloat, maxpoolBits, poolFloat } from './pool';
 export { emitRows } from './transform';
