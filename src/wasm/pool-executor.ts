@@ -4,6 +4,10 @@
 // worker its share of the active list (order kept) and merges the records back in the caller's order. Clips
 // are independent and each worker runs the single-thread code, so records are identical to WasmExecutor's.
 //
+// A batch smaller than the thread count runs in the calling thread, on a WasmExecutor of its own: split, it
+// would leave workers idle and add a message round trip per stage (one clip at a time, the streaming case, was
+// twice as slow on two threads as on one).
+//
 // Only messages cross threads (features in, records out), so no SharedArrayBuffer and no cross-origin
 // isolation is needed. Workers: module Workers in browsers (bundled by Vite); worker_threads in Node, from the
 // TypeScript sources only (vitest, tsx: src/wasm/worker-node.mjs registers tsx). Where no worker can be
@@ -13,6 +17,7 @@ import { BeenetError } from '../errors';
 import type { WorkerReply, WorkerRequest } from './worker';
 import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
 import type { ModelPlan } from '../plan/plan';
+import { WasmExecutor } from './executor';
 
 export interface WasmPoolOptions {
   /** Workers (default 2). */
@@ -123,8 +128,15 @@ export class WasmPoolExecutor implements StageExecutor {
   readonly threads: number;
   private batch = 0;
   private disposed = false;
+  /** Whether the current batch lives in the calling thread's executor (fewer clips than threads). @internal */
+  ranLocally = false;
 
-  private constructor(private readonly plan: ModelPlan, private readonly workers: PoolWorker[], maxBatch: number) {
+  private constructor(
+    private readonly plan: ModelPlan,
+    private readonly workers: PoolWorker[],
+    private readonly local: WasmExecutor,
+    maxBatch: number,
+  ) {
     this.threads = workers.length;
     this.maxBatch = maxBatch;
   }
@@ -137,15 +149,17 @@ export class WasmPoolExecutor implements StageExecutor {
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new BeenetError('BAD_INPUT', `maxBatch must be a positive integer, got ${maxBatch}`);
     if (!wasmPoolAvailable()) throw new BeenetError('UNSUPPORTED', 'workers for the wasm pool cannot be started here');
     const workers: PoolWorker[] = [];
+    let local: WasmExecutor;
     try {
       for (let i = 0; i < threads; i++) workers.push(await PoolWorker.start(i));
       const share = Math.ceil(maxBatch / threads);
       await Promise.all(workers.map((w) => w.request((id) => ({ type: 'init', id, plan, maxBatch: share }))));
+      local = await WasmExecutor.create(plan, { maxBatch: Math.max(1, threads - 1) });
     } catch (e) {
       for (const w of workers) w.terminate();
       throw e;
     }
-    return new WasmPoolExecutor(plan, workers, maxBatch);
+    return new WasmPoolExecutor(plan, workers, local, maxBatch);
   }
 
   private live(): void {
@@ -158,6 +172,12 @@ export class WasmPoolExecutor implements StageExecutor {
     checkBatch(features, n, size, this.maxBatch);
     const t = this.threads;
     this.batch = 0;
+    this.ranLocally = n > 0 && n < t;
+    if (this.ranLocally) {
+      await this.local.setInput(features, n);
+      this.batch = n;
+      return;
+    }
     await Promise.all(
       this.workers.map((w, wi) => {
         const count = n > wi ? Math.ceil((n - wi) / t) : 0;
@@ -177,6 +197,7 @@ export class WasmPoolExecutor implements StageExecutor {
     if (!Number.isInteger(stage) || stage < 0 || stage >= this.plan.stages.length) {
       throw new BeenetError('BAD_INPUT', `stage ${stage} does not exist (the model has ${this.plan.stages.length})`);
     }
+    if (this.ranLocally) return this.local.runStage(stage, active);
     const t = this.threads;
     const counts = new Uint32Array(t);
     for (const clip of active) {
@@ -208,7 +229,7 @@ export class WasmPoolExecutor implements StageExecutor {
   }
 
   stats(): ExecutorStats {
-    const bytes = this.disposed ? 0 : this.workers.reduce((sum, w) => sum + w.bytes, 0);
+    const bytes = this.disposed ? 0 : this.workers.reduce((sum, w) => sum + w.bytes, this.local.stats().bytes);
     return { backend: 'wasm', liveBuffers: 0, liveBindGroups: 0, bytes };
   }
 
@@ -216,6 +237,7 @@ export class WasmPoolExecutor implements StageExecutor {
     if (this.disposed) return;
     this.disposed = true;
     this.batch = 0;
+    this.local.dispose();
     for (const w of this.workers) w.terminate();
   }
 }
