@@ -119,6 +119,63 @@ function fourPixels(
 }
 
 /**
+ * fourPixels for one input channel (the stems): the same sums in the same order, without the channel loop and
+ * with pointers stepped instead of recomputed per tap (the loop overhead was about a third of the work).
+ */
+function fourPixelsC1(
+  x: usize, w: i32, wt: usize, opad: i32, kh: i32, kw: i32, sx: i32, iy0: i32, ix0: i32, accRow: usize,
+): void {
+  const groupBytes = <usize>(kh * kw) << 5;
+  const step = <usize>sx << 2;
+  const rowBytes = <usize>w << 2;
+  const accStep = <usize>opad << 2;
+  const x0 = x + (<usize>(iy0 * w + ix0) << 2);
+  for (let g = 0; g < opad; g += 8) {
+    let wp = wt + <usize>(g >> 3) * groupBytes;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let b0 = a0;
+    let b1 = a0;
+    let c0 = a0;
+    let c1 = a0;
+    let d0 = a0;
+    let d1 = a0;
+    let xr = x0;
+    for (let ky = 0; ky < kh; ky++) {
+      let xp = xr;
+      for (let kx = 0; kx < kw; kx++) {
+        const w0 = v128.load(wp);
+        const w1 = v128.load(wp, 16);
+        let xs = v128.load32_splat(xp);
+        a0 = f32x4.add(a0, f32x4.mul(xs, w0));
+        a1 = f32x4.add(a1, f32x4.mul(xs, w1));
+        xs = v128.load32_splat(xp + step);
+        b0 = f32x4.add(b0, f32x4.mul(xs, w0));
+        b1 = f32x4.add(b1, f32x4.mul(xs, w1));
+        xs = v128.load32_splat(xp + 2 * step);
+        c0 = f32x4.add(c0, f32x4.mul(xs, w0));
+        c1 = f32x4.add(c1, f32x4.mul(xs, w1));
+        xs = v128.load32_splat(xp + 3 * step);
+        d0 = f32x4.add(d0, f32x4.mul(xs, w0));
+        d1 = f32x4.add(d1, f32x4.mul(xs, w1));
+        wp += 32;
+        xp += 4;
+      }
+      xr += rowBytes;
+    }
+    const r = accRow + (<usize>g << 2);
+    v128.store(r, a0);
+    v128.store(r, a1, 16);
+    v128.store(r + accStep, b0);
+    v128.store(r + accStep, b1, 16);
+    v128.store(r + 2 * accStep, c0);
+    v128.store(r + 2 * accStep, c1, 16);
+    v128.store(r + 3 * accStep, d0);
+    v128.store(r + 3 * accStep, d1, 16);
+  }
+}
+
+/**
  * One output row `oy` of the convolution into `accRow` (ow * opad f32 accumulators, before the transform).
  * Interior columns (every tap inside the map) run four at a time.
  */
@@ -134,12 +191,17 @@ export function convRow(
   const rowInside = iy0 >= 0 && iy0 + kh <= h;
   let ox = 0;
   while (ox < ow) {
-    const ix0 = ox * sx - padLeft;
-    if (rowInside && ox >= oxLo && ox + 3 <= oxHi) {
-      fourPixels(x, w, cin, wt, opad, kh, kw, sx, iy0, ix0, accRow + (<usize>(ox * opad) << 2));
-      ox += 4;
+    // Four interior pixels at a time; the interior's last group may start before `ox` and recompute a pixel
+    // already done (the same sums, so the same values), rather than leave up to three to the slow path.
+    const start = ox + 3 <= oxHi ? ox : oxHi - 3;
+    if (rowInside && ox >= oxLo && ox <= oxHi && start >= oxLo) {
+      const at = accRow + (<usize>(start * opad) << 2);
+      const ix0 = start * sx - padLeft;
+      if (cin == 1) fourPixelsC1(x, w, wt, opad, kh, kw, sx, iy0, ix0, at);
+      else fourPixels(x, w, cin, wt, opad, kh, kw, sx, iy0, ix0, at);
+      ox = start + 4;
     } else {
-      onePixel(x, h, w, cin, wt, opad, kh, kw, iy0, ix0, accRow + (<usize>(ox * opad) << 2));
+      onePixel(x, h, w, cin, wt, opad, kh, kw, iy0, ox * sx - padLeft, accRow + (<usize>(ox * opad) << 2));
       ox += 1;
     }
   }
