@@ -56,8 +56,10 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
   run_real kws reactnet 7 "${W[@]}" "$@"
   run_real_more kws reactnet 8 1.5e-3 "${W[@]}" "$@"
   run_real digits reactnet 14 --shards 1 --threads 1 "${W[@]}" "$@"
+  run_real_more digits reactnet 8 1.5e-3 --shards 1 --threads 1 "${W[@]}" "$@"
   run_real kws birealnet 6 "${W[@]}" "$@"
   run_real kws xnornet 6 "${W[@]}" "$@"
+  run_real_more kws xnornet 6 1.5e-3 "${W[@]}" "$@"
   run_real kws binarynet 5 "${W[@]}" "$@"
 else
   echo "no ../shared/data: the kws models and digits train on synthesised speech"
