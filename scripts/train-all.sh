@@ -61,6 +61,7 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
   run_real kws xnornet 6 "${W[@]}" "$@"
   run_real_more kws xnornet 6 1.5e-3 "${W[@]}" "$@"
   run_real kws binarynet 5 "${W[@]}" "$@"
+  run_real_more kws binarynet 5 1.5e-3 "${W[@]}" "$@"
 else
   echo "no ../shared/data: the kws models and digits train on synthesised speech"
   run kws reactnet "${KWS_REACTNET_EPOCHS:-13}" "${W[@]}" "$@"
