@@ -167,7 +167,7 @@ export async function toggleMic(): Promise<void> {
     silenceCheck = setTimeout(() => {
       // Say so rather than wait in silence: a suspended context or a muted device delivers nothing.
       if (mic.running && blocks === 0) {
-        $.micStatus.textContent = `No audio has arrived from the microphone in ${SILENCE_CHECK_MS / 1000} s (audio context: ${mic.contextState}). Check that the microphone is not muted, or click the page and try again.`;
+        $.micStatus.textContent = `No audio has arrived from the microphone in ${SILENCE_CHECK_MS / 1000} s (audio context: ${mic.contextState}). Check that the microphone is not muted, then press Stop microphone and Start microphone again.`;
       }
     }, SILENCE_CHECK_MS);
     revealIfHidden($.listen);
