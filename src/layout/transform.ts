@@ -25,6 +25,11 @@ export interface AffineParams {
 
 export type OutputTransform = ThresholdParams | AffineParams;
 
+/** acc * 1 + 0, no residual, no activation: a layer's raw accumulators as floats. */
+export function identityAffine(channels: number): AffineParams & { residual: null } {
+  return { kind: 'affine', mul: new Float32Array(channels).fill(1), add: new Float32Array(channels), residual: null, activation: { kind: 'none' } };
+}
+
 /** Activation code used by the WGSL and WASM kernels' uniforms. */
 export function activationCode(a: ActivationParams): number {
   switch (a.kind) {

@@ -6,15 +6,9 @@ import { exitResultCpu, summarizeLogits } from '../../src/cpu/exit-result';
 import { packCpu } from '../../src/cpu/pack';
 import { gapBitsCpu, maxpoolBitsCpu } from '../../src/cpu/pool';
 import { packSigns, unpackSigns } from '../../src/layout/bits';
+import { identityAffine } from '../../src/layout/transform';
 import { mulberry32, uniform } from '../helpers/rng';
 
-const identity = (c: number) => ({
-  kind: 'affine' as const,
-  mul: new Float32Array(c).fill(1),
-  add: new Float32Array(c),
-  residual: null,
-  activation: { kind: 'none' as const },
-});
 
 describe('bconv twin', () => {
   it('equals the slow float +-1 dot product (valid 3x3, 40 channels so a partial word)', () => {
@@ -23,7 +17,7 @@ describe('bconv twin', () => {
     const xs = Float32Array.from({ length: 4 * 5 * 40 }, () => (rng() < 0.5 ? -1 : 1));
     const ws = Float32Array.from({ length: 2 * 9 * 40 }, () => (rng() < 0.5 ? -1 : 1));
     const g = { kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], padding: 'valid' as const, outChannels: 2 };
-    const { out, shape: os } = bconvCpu(packSigns(xs, 20, 40), shape, packSigns(ws, 18, 40), g, identity(2));
+    const { out, shape: os } = bconvCpu(packSigns(xs, 20, 40), shape, packSigns(ws, 18, 40), g, identityAffine(2));
     expect([os.h, os.w]).toEqual([2, 3]);
     for (let oy = 0; oy < 2; oy++) {
       for (let ox = 0; ox < 3; ox++) {
@@ -45,7 +39,7 @@ describe('bconv twin', () => {
     const x = packSigns([-1], 1, 1);
     const w = packSigns(new Array(9).fill(1), 9, 1);
     const g = { kernel: [3, 3] as [number, number], stride: [1, 1] as [number, number], padding: 'same' as const, outChannels: 1 };
-    expect(bconvCpu(x, { n: 1, h: 1, w: 1, c: 1 }, w, g, identity(1)).out[0]).toBe(8 - 1);
+    expect(bconvCpu(x, { n: 1, h: 1, w: 1, c: 1 }, w, g, identityAffine(1)).out[0]).toBe(8 - 1);
   });
 
   it('threshold: bit 0 (+1) iff acc >= t, or acc <= t when flipped', () => {

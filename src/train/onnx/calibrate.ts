@@ -2,21 +2,15 @@
 // bdense) over some clips, from beenet's CPU reference, and the smallest even step that saturates at most a
 // given share of them.
 import { runLayerCpu } from '../../cpu/executor';
+import { identityAffine } from '../../layout/transform';
 import type { ValueName } from '../../model/graph';
 import type { ModelPlan, PlannedLayer } from '../../plan/plan';
 
 /** The same layer with its output transform replaced by the identity: the raw accumulators as floats. */
 function rawAccumulator(l: PlannedLayer): PlannedLayer | null {
-  const identity = (c: number) => ({
-    kind: 'affine' as const,
-    mul: new Float32Array(c).fill(1),
-    add: new Float32Array(c),
-    residual: null,
-    activation: { kind: 'none' as const },
-  });
   const op = l.op;
-  if (op.type === 'bconv') return { ...l, op: { ...op, transform: identity(op.geometry.outChannels) } };
-  if (op.type === 'bdense') return { ...l, op: { ...op, transform: identity(op.outFeatures) } };
+  if (op.type === 'bconv') return { ...l, op: { ...op, transform: identityAffine(op.geometry.outChannels) } };
+  if (op.type === 'bdense') return { ...l, op: { ...op, transform: identityAffine(op.outFeatures) } };
   return null;
 }
 
