@@ -65,6 +65,20 @@ function onePixel(
   }
 }
 
+/** Eight channels of four pixels (a: the first pixel, ..., d: the fourth) into rows `accStep` bytes apart. */
+// @ts-ignore: decorator
+@inline
+function storeFourPixels(r: usize, accStep: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128): void {
+  v128.store(r, a0);
+  v128.store(r, a1, 16);
+  v128.store(r + accStep, b0);
+  v128.store(r + accStep, b1, 16);
+  v128.store(r + 2 * accStep, c0);
+  v128.store(r + 2 * accStep, c1, 16);
+  v128.store(r + 3 * accStep, d0);
+  v128.store(r + 3 * accStep, d1, 16);
+}
+
 /** Four horizontally adjacent interior pixels (every tap inside the map). */
 function fourPixels(
   x: usize, w: i32, cin: i32, wt: usize, opad: i32, kh: i32, kw: i32, sx: i32, iy0: i32, ix0: i32, accRow: usize,
@@ -106,15 +120,7 @@ function fourPixels(
         }
       }
     }
-    const r = accRow + (<usize>g << 2);
-    v128.store(r, a0);
-    v128.store(r, a1, 16);
-    v128.store(r + accStep, b0);
-    v128.store(r + accStep, b1, 16);
-    v128.store(r + 2 * accStep, c0);
-    v128.store(r + 2 * accStep, c1, 16);
-    v128.store(r + 3 * accStep, d0);
-    v128.store(r + 3 * accStep, d1, 16);
+    storeFourPixels(accRow + (<usize>g << 2), accStep, a0, a1, b0, b1, c0, c1, d0, d1);
   }
 }
 
@@ -163,15 +169,7 @@ function fourPixelsC1(
       }
       xr += rowBytes;
     }
-    const r = accRow + (<usize>g << 2);
-    v128.store(r, a0);
-    v128.store(r, a1, 16);
-    v128.store(r + accStep, b0);
-    v128.store(r + accStep, b1, 16);
-    v128.store(r + 2 * accStep, c0);
-    v128.store(r + 2 * accStep, c1, 16);
-    v128.store(r + 3 * accStep, d0);
-    v128.store(r + 3 * accStep, d1, 16);
+    storeFourPixels(accRow + (<usize>g << 2), accStep, a0, a1, b0, b1, c0, c1, d0, d1);
   }
 }
 
