@@ -128,8 +128,6 @@ export class WasmPoolExecutor implements StageExecutor {
   readonly threads: number;
   private batch = 0;
   private disposed = false;
-  /** Whether the current batch lives in the calling thread's executor (fewer clips than threads). @internal */
-  ranLocally = false;
 
   private constructor(
     private readonly plan: ModelPlan,
@@ -162,6 +160,11 @@ export class WasmPoolExecutor implements StageExecutor {
     return new WasmPoolExecutor(plan, workers, local, maxBatch);
   }
 
+  /** Whether the current batch lives in the calling thread's executor (fewer clips than threads). @internal */
+  get ranLocally(): boolean {
+    return this.batch > 0 && this.batch < this.threads;
+  }
+
   private live(): void {
     if (this.disposed) throw new BeenetError('DISPOSED', 'the wasm executor was disposed');
   }
@@ -172,8 +175,7 @@ export class WasmPoolExecutor implements StageExecutor {
     checkBatch(features, n, size, this.maxBatch);
     const t = this.threads;
     this.batch = 0;
-    this.ranLocally = n > 0 && n < t;
-    if (this.ranLocally) {
+    if (n > 0 && n < t) {
       await this.local.setInput(features, n);
       this.batch = n;
       return;
