@@ -66,8 +66,6 @@ function onePixel(
 }
 
 /** Eight channels of four pixels (a: the first pixel, ..., d: the fourth) into rows `accStep` bytes apart. */
-// @ts-ignore: decorator
-@inline
 function storeFourPixels(r: usize, accStep: usize, a0: v128, a1: v128, b0: v128, b1: v128, c0: v128, c1: v128, d0: v128, d1: v128): void {
   v128.store(r, a0);
   v128.store(r, a1, 16);
