@@ -43,6 +43,7 @@ const FLAGS = {
   data: { type: 'string', help: "'images': the Speech Commands spectrogram images (real speakers)" },
   corpus: { type: 'string', default: '../shared/data/speech-commands-v2', help: 'the spectrogram corpus' },
   fsdd: { type: 'string', default: '../shared/data/fsdd/recordings', help: 'FSDD recordings (digits)' },
+  'fsdd-gain-copies': { type: 'number', default: 0, help: 'digits: copies of each FSDD training/validation clip at a random gain' },
   manifest: { type: 'string', help: 'dataset manifest (default data/<task>/manifest.json)' },
   'log-offset': { type: 'number', default: 1e-2, help: 'log-mel offset (synthesised data)' },
   widths: { type: 'list', help: 'channels of each block, e.g. 32,64,128,256' },
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     task === 'synthetic'
       ? syntheticData(6, 60, 20, seed)
       : images
-        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.fsdd, frontend) : [])
+        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.fsdd, frontend, { gainCopies: a['fsdd-gain-copies'] }) : [])
         : loadTask(task, a.manifest ?? `data/${task}/manifest.json`, frontend, log);
   log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
   const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
@@ -224,6 +225,8 @@ async function main(): Promise<void> {
     ...calibrationProvenance(target, cal),
     trainer: 'beenet src/train (tfjs-core wasm)',
     ...(a.init ? warmStartProvenance(a.init) : {}),
+    // evaluate.ts rebuilds the same training split (its statistics are the model's normalisation).
+    ...(images && task === 'digits' && a['fsdd-gain-copies'] > 0 ? { fsddGainCopies: a['fsdd-gain-copies'] } : {}),
   };
   const model = exportModel(input);
   const check = await checkConsistency(model, data.validation.features, valRec, cal.thresholds);

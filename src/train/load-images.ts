@@ -10,6 +10,7 @@ import type { FrontendConfig } from '../model/graph';
 import type { Split } from '../data/manifest';
 import { IMAGE_BANDS, IMAGE_FRAMES, labelImages, listImages, loadImagePixels, type ImageTaskOptions, type LabelledImage } from '../data/spectrogram-images';
 import { normalizeSplit, type SplitData, type TrainData } from './data';
+import { Rng } from './rng';
 
 const PER = IMAGE_FRAMES * IMAGE_BANDS;
 
@@ -69,19 +70,50 @@ export function loadImageTask(corpus: string, opts: ImageTaskOptions, cacheDir: 
   };
 }
 
+/** Quietest gain of an FSDD level copy, in dB (the loudest is 0 dB: the recording as it is). */
+export const FSDD_GAIN_MIN_DB = -26;
+
+export interface FsddOptions {
+  /**
+   * Extra copies of each training and validation recording at a random gain (log-uniform in
+   * [FSDD_GAIN_MIN_DB, 0] dB, drawn in file order from a fixed seed). The four training speakers recorded
+   * 4-9x louder than the two held-out ones; without copies a quiet voice is a voice training never heard.
+   * The test split is never copied.
+   */
+  gainCopies?: number;
+}
+
 /** FSDD recordings through the model's front end, as extra clips of each split (digits on real voices). */
-export function fsddExtraClips(dir: string, frontend: FrontendConfig): ExtraClips[] {
+export function fsddExtraClips(dir: string, frontend: FrontendConfig, options: FsddOptions = {}): ExtraClips[] {
+  const copies = options.gainCopies ?? 0;
+  if (!Number.isInteger(copies) || copies < 0) throw new Error(`gainCopies must be a whole number >= 0, got ${copies}`);
   const clips = listFsdd(dir);
   // Raw features, like the image pixels: the caller normalises (a model's config names its statistics).
   const fe: FrontendConfig = { ...frontend, normalization: null };
+  const per = featureShape(fe).reduce((x, y) => x * y, 1);
+  const rng = new Rng(0xf5dd);
   return (['train', 'validation', 'test'] as const).map((split) => {
     const sel = clips.filter((c) => c.split === split);
-    const per = featureShape(fe).reduce((x, y) => x * y, 1);
-    const features = new Float32Array(sel.length * per);
-    sel.forEach((c, i) => {
+    const n = split === 'test' ? 0 : copies;
+    const features = new Float32Array(sel.length * (1 + n) * per);
+    const labels: string[] = [];
+    const ids: string[] = [];
+    let at = 0;
+    for (const c of sel) {
       const wav = decodeWav(readFileSync(join(dir, c.file)));
-      features.set(audioToFeatures(wav.samples, wav.sampleRate, fe), i * per);
-    });
-    return { split, features, labels: sel.map((c) => c.label), ids: sel.map((c) => `fsdd/${c.file}`) };
+      features.set(audioToFeatures(wav.samples, wav.sampleRate, fe), at++ * per);
+      labels.push(c.label);
+      ids.push(`fsdd/${c.file}`);
+      for (let k = 0; k < n; k++) {
+        // In steps of 0.1 dB, so the id names the gain exactly.
+        const db = Math.round(10 * FSDD_GAIN_MIN_DB * rng.next()) / 10;
+        const gain = 10 ** (db / 20);
+        const quieter = wav.samples.map((x) => x * gain);
+        features.set(audioToFeatures(quieter, wav.sampleRate, fe), at++ * per);
+        labels.push(c.label);
+        ids.push(`fsdd/${c.file}@${db.toFixed(1)}dB`);
+      }
+    }
+    return { split, features, labels, ids };
   });
 }
