@@ -7,8 +7,20 @@ export interface Window2d {
   stride: readonly [number, number];
 }
 
-/** Output length and the padding before the first element along one axis. */
-export function outputAxis(size: number, k: number, s: number, padding: Padding): { out: number; padBefore: number } {
+/**
+ * Zeros added on each side, in elements: what a planner's rewritten convolution needs when neither rule gives
+ * its shape (src/plan/fold-pool.ts). Model files only say 'same' or 'valid'.
+ */
+export interface ExplicitPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** Output length and the padding before the first element along one axis ([before, after]: explicit zeros). */
+export function outputAxis(size: number, k: number, s: number, padding: Padding | readonly [number, number]): { out: number; padBefore: number } {
+  if (typeof padding !== 'string') return { out: Math.floor((size + padding[0] + padding[1] - k) / s) + 1, padBefore: padding[0] };
   if (padding === 'same') {
     const out = Math.ceil(size / s);
     const total = Math.max((out - 1) * s + k - size, 0);
@@ -26,14 +38,15 @@ export interface MapShape {
 }
 
 export interface ConvGeometry extends Window2d {
-  padding: Padding;
+  padding: Padding | ExplicitPadding;
   outChannels: number;
 }
 
 /** Geometry of a convolution applied to `input`: output shape and padding offsets. */
 export function convOutput(input: MapShape, g: ConvGeometry): { shape: MapShape; padTop: number; padLeft: number } {
-  const y = outputAxis(input.h, g.kernel[0], g.stride[0], g.padding);
-  const x = outputAxis(input.w, g.kernel[1], g.stride[1], g.padding);
+  const p = g.padding;
+  const y = outputAxis(input.h, g.kernel[0], g.stride[0], typeof p === 'string' ? p : [p.top, p.bottom]);
+  const x = outputAxis(input.w, g.kernel[1], g.stride[1], typeof p === 'string' ? p : [p.left, p.right]);
   return { shape: { n: input.n, h: y.out, w: x.out, c: g.outChannels }, padTop: y.padBefore, padLeft: x.padBefore };
 }
 

@@ -6,6 +6,7 @@ import type { ActivationParams, ThresholdParams } from '../layout/transform';
 import type { Activation, AffineTransform, Layer, ModelDescription, OpCount, ThresholdTransform, ValueName } from '../model/graph';
 import { analyzeGraph, flatSize, type LayerShapes, type ValueInfo } from '../model/shapes';
 import { addOps, countOps } from '../model/ops';
+import { foldPoolsIntoConvs, withoutValues } from './fold-pool';
 
 export type TensorData = Float32Array | Int32Array | Uint32Array;
 
@@ -160,8 +161,16 @@ function planOp(l: LayerShapes, src: TensorSource, where: string): PlannedOp {
 
 const ZERO: OpCount = { binaryOps: 0, floatOps: 0, params: 0 };
 
+export interface PlanOptions {
+  /**
+   * Fold an average pooling after a linear float convolution into that convolution (src/plan/fold-pool.ts).
+   * On by default; off plans the graph layer for layer (the tests compare the two).
+   */
+  foldPools?: boolean;
+}
+
 /** Cuts a validated model into stages. Assumes `readBee` validated it; re-checks the graph's shapes. */
-export function planModel(description: ModelDescription, tensors: TensorSource): ModelPlan {
+export function planModel(description: ModelDescription, tensors: TensorSource, options: PlanOptions = {}): ModelPlan {
   const graph = description.graph;
   const shapes = analyzeGraph(graph, description.labels.length);
   const ops = countOps(graph, description.labels.length, shapes);
@@ -202,12 +211,14 @@ export function planModel(description: ModelDescription, tensors: TensorSource):
     s.cumulativeOps = running;
   }
   const [h, w, c] = graph.inputShape;
+  // Op counts stay those of the graph as written: "fraction of the model" means the same under either plan.
+  const folded = options.foldPools === false ? { stages, dropped: [] } : foldPoolsIntoConvs(stages);
   return {
     inputShape: graph.inputShape,
     inputElements: h * w * c,
     classes: description.labels.length,
-    values: shapes.values,
-    stages,
+    values: withoutValues(shapes.values, folded.dropped),
+    stages: folded.stages,
     totalOps: running,
   };
 }

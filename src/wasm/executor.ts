@@ -8,7 +8,8 @@
 import { exitRecordStride, exitResultCpu } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
 import type { ValueName } from '../model/graph';
-import { groupSteps, readerCounts, type StepLayers } from './fuse';
+import { readerCounts } from '../plan/readers';
+import { groupSteps, type StepLayers } from './fuse';
 import { prepareConvPoolPack, prepareOp, tensorBytes, tensorInfo, type PreparedOp } from './layers';
 import { createKernels, createKernelsSync, type WasmKernels } from './module';
 import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';

@@ -3,27 +3,12 @@
 // reads the convolution's output, whose map is then never stored whole; the pooled map is written out only when
 // another layer reads it too (ReactNet's shortcut around the first binary conv).
 import type { ValueName } from '../model/graph';
-import type { ModelPlan, PlannedLayer } from '../plan/plan';
+import type { PlannedLayer } from '../plan/plan';
+
 
 export type StepLayers =
   | { kind: 'one'; layer: PlannedLayer }
   | { kind: 'conv-pool-pack'; conv: PlannedLayer; pool: PlannedLayer; pack: PlannedLayer; keepPooled: boolean };
-
-/** How many layers read each value (as input or residual), plus one for every exit's logits. */
-export function readerCounts(plan: ModelPlan): Map<ValueName, number> {
-  const n = new Map<ValueName, number>();
-  const read = (v: ValueName): void => {
-    n.set(v, (n.get(v) ?? 0) + 1);
-  };
-  for (const s of plan.stages) {
-    for (const l of [...s.layers, ...s.exitLayers]) {
-      read(l.input);
-      if ('transform' in l.op && l.op.transform.kind === 'affine' && l.op.transform.residual !== null) read(l.op.transform.residual);
-    }
-    read(s.logits);
-  }
-  return n;
-}
 
 function fusesConvPoolPack(a: PlannedLayer, b: PlannedLayer, c: PlannedLayer, readers: Map<ValueName, number>): boolean {
   if (a.op.type !== 'conv_real' || a.op.transform.kind !== 'affine' || a.op.transform.residual !== null) return false;

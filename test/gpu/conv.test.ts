@@ -55,7 +55,10 @@ function makeTransform(rng: Rng, c: Case, outLen: number, k: number, binary: boo
 function randomCase(rng: Rng, i: number): Case {
   const kernel = pick(rng, [[1, 1], [3, 3], [1, 3], [3, 1], [2, 2], [3, 3]] as [number, number][]);
   const stride = pick(rng, [[1, 1], [2, 2], [1, 2], [2, 1], [1, 1]] as [number, number][]);
-  const padding = pick(rng, ['same', 'valid'] as const);
+  const mode = pick(rng, ['same', 'valid', 'explicit'] as const);
+  // Explicit zeros per side: what the planner's folded stems use (src/plan/fold-pool.ts).
+  const padding: ConvGeometry['padding'] =
+    mode === 'explicit' ? { top: randInt(rng, 0, 2), bottom: randInt(rng, 0, 2), left: randInt(rng, 0, 2), right: randInt(rng, 0, 2) } : mode;
   const c = [1, 31, 32, 33, 100][i % 5];
   const o = [32, 1, 33, 100, 31, 64][i % 6];
   const h = randInt(rng, kernel[0], 9) | 1;
@@ -242,6 +245,10 @@ describe('conv_real_lanes (GPU, one channel per invocation) vs convRealCpu', () 
   it('matches on the stem shape (98x40x1 -> 32, 3x3 stride 2 same) and a 1x1 shortcut (6x5x64 -> 97)', async () => {
     const t = await testGpu();
     await runConv(t, false, { shape: { n: 2, h: 98, w: 40, c: 1 }, g: { kernel: [3, 3], stride: [2, 2], padding: 'same', outChannels: 32 }, tkind: 'threshold', residual: false }, 10, 'lanes');
+    // The stem with its 2x2 average pooling folded in: 5x5 stride 4, one zero column on the right.
+    const folded: ConvGeometry = { kernel: [5, 5], stride: [4, 4], padding: { top: 0, bottom: 0, left: 0, right: 1 }, outChannels: 32 };
+    await runConv(t, false, { shape: { n: 2, h: 98, w: 40, c: 1 }, g: folded, tkind: 'none', residual: false }, 12, 'lanes');
+    await runConv(t, false, { shape: { n: 2, h: 98, w: 40, c: 1 }, g: folded, tkind: 'none', residual: false }, 13, 'tiled');
     await runConv(t, false, { shape: { n: 3, h: 6, w: 5, c: 64 }, g: { kernel: [1, 1], stride: [1, 1], padding: 'valid', outChannels: 97 }, tkind: 'none', residual: false }, 11, 'lanes');
   });
 });

@@ -57,8 +57,8 @@ export interface ModelRecipe {
   normalization?: boolean;
 }
 
-export type RecipeName = 'tiny' | 'binarynet' | 'xnor' | 'birealnet' | 'reactnet' | 'edge';
-export const RECIPE_NAMES: readonly RecipeName[] = ['tiny', 'binarynet', 'xnor', 'birealnet', 'reactnet', 'edge'];
+export type RecipeName = 'tiny' | 'binarynet' | 'xnor' | 'birealnet' | 'reactnet' | 'edge' | 'pooledstem';
+export const RECIPE_NAMES: readonly RecipeName[] = ['tiny', 'binarynet', 'xnor', 'birealnet', 'reactnet', 'edge', 'pooledstem'];
 
 export interface RandomModelOptions {
   /** A preset, 'random' (a fresh architecture drawn from rng) or a recipe. Default 'tiny'. */
@@ -156,6 +156,22 @@ export const RECIPES: Readonly<Record<RecipeName, ModelRecipe>> = {
           { op: 'pack' }, conv('bconv', 48, 'affine', { kernel: 1, residual: true, activation: 'rprelu' }),
         ],
         exit: [{ op: 'gap' }, { op: 'pack' }, { op: 'bdense', out: 'labels', to: 'affine' }],
+      },
+    ],
+  },
+  // The shipped ReActNet / Bi-Real stems: a linear float conv, then average pooling (which the planner folds into
+  // the conv), the pooled map read by the pack and by the first binary conv's shortcut. Odd sizes and channels.
+  pooledstem: {
+    name: 'pooledstem', architecture: 'reactnet', inputShape: [37, 23, 1], labels: 5, criterion: 'entropy',
+    stem: [conv('conv_real', 13, 'affine', { stride: 2 })],
+    blocks: [
+      {
+        layers: [{ op: 'avgpool', kernel: 2, stride: 2 }, { op: 'pack' }, conv('bconv', 13, 'affine', { residual: true, activation: 'rprelu' })],
+        exit: gapDense,
+      },
+      {
+        layers: [{ op: 'avgpool', kernel: [2, 1], stride: [2, 1] }, { op: 'pack' }, conv('bconv', 33, 'affine', { activation: 'rprelu' })],
+        exit: gapDense,
       },
     ],
   },

@@ -44,7 +44,7 @@ async function pair(bee: BeeModel, convLayout: 'auto' | 'tiled' | 'lanes' = 'aut
 describe('WebGPU backend vs CPU reference', () => {
   // Both binary-convolution layouts: software adapters pick 'tiled', hardware GPUs 'lanes' (src/gpu/kernels/conv.ts).
   it.each(['tiled', 'lanes'] as const)('random models of every layer type (%s bconv): thresholds 0, 1 and between; all modes; batch = single', async (layout) => {
-    for (const [i, recipe] of (['tiny', 'binarynet', 'xnor', 'birealnet', 'reactnet', 'edge'] as const).entries()) {
+    for (const [i, recipe] of (['tiny', 'binarynet', 'xnor', 'birealnet', 'reactnet', 'edge', 'pooledstem'] as const).entries()) {
       const { gpu, cpu } = await pair(randomModel(mulberry32(100 + i), { recipe }), layout);
       const inputs = randomFeatures(200 + i, 5, gpu.plan.inputElements);
       const reference = await cpu.classifyBatch(inputs, { threshold: 0, mode: 'all-exits' });

@@ -7,7 +7,8 @@ import { WasmExecutor } from '../../src/wasm/executor';
 import { createKernelsSync } from '../../src/wasm/module';
 import { mulberry32 } from '../helpers/rng';
 import { randomModel, RECIPE_NAMES, type LayerRecipe, type ModelRecipe, type RandomModelOptions } from '../helpers/random-model';
-import { groupSteps, readerCounts } from '../../src/wasm/fuse';
+import { readerCounts } from '../../src/plan/readers';
+import { groupSteps } from '../../src/wasm/fuse';
 import { Rng } from './rng';
 
 function plan(seed: number, options: RandomModelOptions): ModelPlan {
@@ -122,7 +123,8 @@ describe('conv + pool + pack fused (convPoolPack)', () => {
     const kept = [0, 0];
     for (let seed = 0; seed < 24; seed++) {
       const m = randomModel(mulberry32(500 + seed), { recipe: stemRecipe(rng) });
-      const p = planModel(m.description, m.tensors);
+      // Unfolded: a linear conv's avgpool would otherwise become part of the conv (test/plan/fold-pool.test.ts).
+      const p = planModel(m.description, m.tensors, { foldPools: false });
       const wasm = new WasmExecutor(p);
       wasm.startProfile();
       await compare(p, 3, seed, wasm);
@@ -141,7 +143,7 @@ describe('conv + pool + pack fused (convPoolPack)', () => {
 
   it('does not fuse when another layer reads the conv output; keeps the pooled map when one reads it', () => {
     const m = randomModel(mulberry32(9), { recipe: stemRecipe(new Rng(9)) });
-    const p = planModel(m.description, m.tensors);
+    const p = planModel(m.description, m.tensors, { foldPools: false });
     const readers = readerCounts(p);
     const layers = p.stages[0].layers;
     expect(groupSteps(layers, readers, true)[0]).toMatchObject({ kind: 'conv-pool-pack', keepPooled: readers.get(layers[1].output) === 2 });

@@ -8,7 +8,6 @@ import { gapBitsCpu, gapFloatCpu, maxpoolBitsCpu, poolFloatCpu } from '../../src
 import { wordsFor } from '../../src/layout/bits';
 import { convOutput, type ConvGeometry, type MapShape } from '../../src/layout/geometry';
 import type { ActivationParams, OutputTransform } from '../../src/layout/transform';
-import type { Padding } from '../../src/model/graph';
 import { createKernels, type WasmKernels, wasmSimdSupported } from '../../src/wasm/module';
 import {
   bconvWasm,
@@ -65,6 +64,12 @@ function affine(rng: Rng, c: number, pixels: number, residual: boolean, act: Act
 
 const CHANNELS = [1, 31, 32, 33, 100, 256];
 
+/** Both rules a model file can name, and explicit zeros per side (a planner's rewrites use them). */
+const PADDINGS = ['same', 'valid', 'explicit'] as const;
+function paddingFor(mode: (typeof PADDINGS)[number], rng: Rng): ConvGeometry['padding'] {
+  return mode === 'explicit' ? { top: rng.int(0, 2), bottom: rng.int(0, 2), left: rng.int(0, 2), right: rng.int(0, 2) } : mode;
+}
+
 let k: WasmKernels;
 
 beforeAll(async () => {
@@ -83,7 +88,8 @@ describe('wasm kernels vs CPU twins', () => {
     for (const c of CHANNELS) {
       for (const kernel of kernels) {
         for (const stride of [[1, 1], [2, 2], [1, 2]] as [number, number][]) {
-          for (const padding of ['same', 'valid'] as Padding[]) {
+          for (const mode of PADDINGS) {
+            const padding = paddingFor(mode, rng);
             const h = rng.int(kernel[0], 9);
             const w = rng.int(kernel[1], 7);
             const o = rng.pick([1, 4, 8, 31, 32, 33, 40]);
@@ -102,13 +108,13 @@ describe('wasm kernels vs CPU twins', () => {
             const want = bconvCpu(x, shape, weights, g, t);
             const got = bconvWasm(k, x, shape, weights, g, t);
             expect(got.shape).toEqual(want.shape);
-            expectSame(got.out, want.out, `bconv c=${c} o=${o} ${h}x${w} k=${kernel} s=${stride} ${padding} ${t.kind}`);
+            expectSame(got.out, want.out, `bconv c=${c} o=${o} ${h}x${w} k=${kernel} s=${stride} ${JSON.stringify(padding)} ${t.kind}`);
             cases++;
           }
         }
       }
     }
-    expect(cases).toBe(CHANNELS.length * 36);
+    expect(cases).toBe(CHANNELS.length * 54);
   });
 
   it('bconv: threshold exactly at the dot product, both flips', () => {
@@ -129,9 +135,11 @@ describe('wasm kernels vs CPU twins', () => {
     const rng = new Rng(3);
     let cases = 0;
     for (const c of [1, 3, 31, 32, 33]) {
-      for (const kernel of [[3, 3], [1, 1], [5, 3], [2, 2]] as [number, number][]) {
-        for (const stride of [[1, 1], [2, 2], [2, 1]] as [number, number][]) {
-          for (const padding of ['same', 'valid'] as Padding[]) {
+      // 5x5 stride 4: a stem with its average pooling folded in (src/plan/fold-pool.ts).
+      for (const kernel of [[3, 3], [1, 1], [5, 3], [2, 2], [5, 5]] as [number, number][]) {
+        for (const stride of [[1, 1], [2, 2], [2, 1], [4, 4]] as [number, number][]) {
+          for (const mode of PADDINGS) {
+            const padding = paddingFor(mode, rng);
             const h = rng.int(kernel[0], 11);
             const w = rng.int(kernel[1], 13);
             const o = rng.pick([1, 5, 8, 16, 32, 33]);
@@ -148,7 +156,7 @@ describe('wasm kernels vs CPU twins', () => {
             const want = convRealCpu(x, shape, weights, g, t);
             const got = convRealWasm(k, x, shape, weights, g, t);
             expect(got.shape).toEqual(want.shape);
-            expectSame(got.out, want.out, `conv_real c=${c} o=${o} ${h}x${w} k=${kernel} s=${stride} ${padding} ${t.kind}`);
+            expectSame(got.out, want.out, `conv_real c=${c} o=${o} ${h}x${w} k=${kernel} s=${stride} ${JSON.stringify(padding)} ${t.kind}`);
             cases++;
           }
         }

@@ -55,9 +55,12 @@ async function convDispatch(
     n: input.n, h: input.h, w: input.w, c: input.c, outChannels: g.outChannels,
     kh: g.kernel[0], kw: g.kernel[1], sh: g.stride[0], sw: g.stride[1],
   });
-  if (g.padding !== 'same' && g.padding !== 'valid') badInput(requested, `padding must be 'same' or 'valid', got ${String(g.padding)}`);
+  const p = g.padding;
+  if (typeof p === 'string' ? p !== 'same' && p !== 'valid' : ![p.top, p.bottom, p.left, p.right].every((x) => Number.isInteger(x) && x >= 0)) {
+    badInput(requested, `padding must be 'same', 'valid' or whole numbers of zeros per side, got ${JSON.stringify(p)}`);
+  }
   const { shape: os, padTop, padLeft } = convOutput(input, g);
-  if (os.h < 1 || os.w < 1) badInput(requested, `output ${os.h}x${os.w} is empty (input ${input.h}x${input.w}, kernel ${g.kernel.join('x')}, ${g.padding})`);
+  if (os.h < 1 || os.w < 1) badInput(requested, `output ${os.h}x${os.w} is empty (input ${input.h}x${input.w}, kernel ${g.kernel.join('x')}, padding ${JSON.stringify(g.padding)})`);
   const kernel = requested;
   const binary = kernel === 'bconv' || kernel === 'bconv_lanes';
   const lanes = kernel === 'bconv_lanes' || kernel === 'conv_real_lanes';

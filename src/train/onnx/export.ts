@@ -8,7 +8,7 @@
 // fuses into QLinearConv / QGemm) or, with int8Form 'integer', ConvInteger / MatMulInteger (exact int32
 // accumulators). Everything real-valued (the stem, shortcuts, affine transforms, pools, dense heads) stays
 // float32. Details in docs/benchmarks.md ("ONNX Runtime Web peer").
-import { outputAxis } from '../../layout/geometry';
+import { outputAxis, type ConvGeometry } from '../../layout/geometry';
 import type { ActivationParams, ThresholdParams } from '../../layout/transform';
 import type { ModelDescription, ValueName } from '../../model/graph';
 import { planModel, type PlannedLayer, type TensorSource, type TransformSpec } from '../../plan/plan';
@@ -188,14 +188,17 @@ class Lowering {
     return v.shape.length === 1 ? v.name : this.g.op('Flatten', [v.name], `${base}.flat`, { axis: 1 });
   }
 
-  private convAttrs(l: PlannedLayer, kernel: readonly [number, number], stride: readonly [number, number], padding: 'same' | 'valid'): { attrs: Record<string, number[]>; pads: number[] } {
+  private convAttrs(l: PlannedLayer, kernel: readonly [number, number], stride: readonly [number, number], padding: ConvGeometry['padding']): { attrs: Record<string, number[]>; pads: number[] } {
+    const attrs = { kernel_shape: [kernel[0], kernel[1]], strides: [stride[0], stride[1]] };
+    // ONNX pads are [top, left, bottom, right].
+    if (typeof padding !== 'string') return { attrs, pads: [padding.top, padding.left, padding.bottom, padding.right] };
     const [h, w] = l.inputInfo.shape;
     const y = outputAxis(h, kernel[0], stride[0], padding);
     const x = outputAxis(w, kernel[1], stride[1], padding);
     const totalY = Math.max((y.out - 1) * stride[0] + kernel[0] - h, 0);
     const totalX = Math.max((x.out - 1) * stride[1] + kernel[1] - w, 0);
     const pads = padding === 'same' ? [y.padBefore, x.padBefore, totalY - y.padBefore, totalX - x.padBefore] : [0, 0, 0, 0];
-    return { attrs: { kernel_shape: [kernel[0], kernel[1]], strides: [stride[0], stride[1]] }, pads };
+    return { attrs, pads };
   }
 
   layer(l: PlannedLayer): void {
