@@ -193,6 +193,28 @@ export function framesAreIndependent(cfg: FrontendConfig): boolean {
   return !!cfg.microfrontend && !cfg.microfrontend.noiseReductionEnabled && !cfg.microfrontend.pcanEnabled;
 }
 
+/** Writes one frame's raw features: the `windowSamples` samples from `samples[offset]` -> `out[outOffset..+melBands)`. */
+export type FrameWriter = (samples: Float32Array, offset: number, out: Float32Array, outOffset: number) => void;
+
+/**
+ * A frame-at-a-time writer for a config whose frames are independent (see framesAreIndependent), resolved once:
+ * the same numbers as frameFeatures and the clip features, without a cache lookup, a copy or an allocation per
+ * frame (a stream computes 100 frames a second, and that per-frame overhead cost as much as the frame itself).
+ */
+export function frameWriter(cfg: FrontendConfig): FrameWriter {
+  if (!framesAreIndependent(cfg)) throw new BeenetError('BAD_INPUT', 'frameWriter needs a front end whose frames are independent');
+  const t = getTransform(cfg);
+  const { windowSamples: n, melBands: bands } = cfg;
+  if (t instanceof Microfrontend) {
+    // Without noise reduction and PCAN the state is never read: one serves every frame.
+    const state = t.newState();
+    return (samples, offset, out, outOffset) => t.processFrame(samples, offset, state, out, outOffset);
+  }
+  return (samples, offset, out, outOffset) => {
+    t.compute(samples.subarray(offset, offset + n), out.subarray(outOffset, outOffset + bands));
+  };
+}
+
 /** Raw (unnormalised) features of one frame: `window` holds `windowSamples` model-rate samples. */
 export function frameFeatures(cfg: FrontendConfig, window: Float32Array): Float32Array {
   if (window.length !== cfg.windowSamples) {

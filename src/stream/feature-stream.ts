@@ -2,7 +2,7 @@
 // resampled once and each frame computed once, so a window of frames costs nothing beyond its new frames. For a
 // front end whose frames are independent (framesAreIndependent), a window equals the clip features of the same
 // samples; otherwise each window is recomputed from its samples.
-import { audioToFeatures, checkSampleRate, frameFeatures, framesAreIndependent } from '../audio/frontend';
+import { audioToFeatures, checkSampleRate, frameWriter, framesAreIndependent, type FrameWriter } from '../audio/frontend';
 import { getResampler, type Resampler } from '../audio/resample';
 import { BeenetError } from '../errors';
 import { firstNonFinite } from '../finite';
@@ -54,10 +54,13 @@ export class FeatureStream {
   private readonly resampler: Resampler | null;
   private readonly input = new Tail();
   private readonly samples = new Tail();
-  private readonly independent: boolean;
-  /** The last frames, oldest first, with `firstFrame` the index of frames[0]. */
-  private frames: Float32Array[] = [];
+  /** Computes one frame in place; null when frames are not independent (windows are recomputed from samples). */
+  private readonly writer: FrameWriter | null;
+  /** Frames [firstFrame, computed), oldest first, [frame, band] contiguous: a window is one slice of it. */
+  private frameData: Float32Array;
   private firstFrame = 0;
+  /** Oldest frame a window may start at once a push returns (one window is kept). */
+  private oldestKept = 0;
   private computed = 0;
   /** Input samples accepted so far (for error messages). */
   private received = 0;
@@ -68,7 +71,9 @@ export class FeatureStream {
     this.inputRate = inputRate;
     this.windowFrames = Math.floor((cfg.clipSamples - cfg.windowSamples) / cfg.hopSamples) + 1;
     this.resampler = inputRate === cfg.sampleRate ? null : getResampler(inputRate, cfg.sampleRate);
-    this.independent = framesAreIndependent(cfg);
+    this.writer = framesAreIndependent(cfg) ? frameWriter(cfg) : null;
+    // Room for two windows of frames, so that dropping old ones (a copy) happens once per window's worth.
+    this.frameData = new Float32Array(this.writer ? 2 * this.windowFrames * cfg.melBands : 0);
   }
 
   /** Frames computed so far (frame f covers model-rate samples [f * hop, f * hop + window)). */
@@ -104,20 +109,24 @@ export class FeatureStream {
     } else {
       this.samples.append(chunk);
     }
-    const { hopSamples: hop, windowSamples: win } = this.cfg;
+    const { hopSamples: hop, windowSamples: win, melBands: bands } = this.cfg;
     const before = this.computed;
+    const cap = this.frameData.length / bands;
     while (this.computed * hop + win <= this.samples.end) {
-      const at = this.computed * hop;
-      if (this.independent) this.frames.push(frameFeatures(this.cfg, this.samples.slice(at, at + win)));
+      if (this.writer) {
+        if (this.computed - this.firstFrame === cap) {
+          // Full: keep the newest windowFrames - 1 frames, so the window ending at this new frame is whole.
+          const drop = cap - this.windowFrames + 1;
+          this.frameData.copyWithin(0, drop * bands);
+          this.firstFrame += drop;
+        }
+        this.writer(this.samples.buf, this.computed * hop - this.samples.start, this.frameData, (this.computed - this.firstFrame) * bands);
+      }
       this.computed++;
       onFrame?.(this.computed);
     }
     // Keep one window of frames and the samples of one window (the dependent case recomputes from them).
-    if (this.frames.length > this.windowFrames) {
-      const extra = this.frames.length - this.windowFrames;
-      this.frames.splice(0, extra);
-      this.firstFrame += extra;
-    }
+    this.oldestKept = Math.max(0, this.computed - this.windowFrames);
     this.samples.dropBefore((this.computed - this.windowFrames) * hop);
     return this.computed - before;
   }
@@ -126,16 +135,15 @@ export class FeatureStream {
   window(endFrame = this.computed): Float32Array {
     const { hopSamples: hop, melBands: bands } = this.cfg;
     const start = endFrame - this.windowFrames;
-    if (start < 0 || endFrame > this.computed || start < this.firstFrame) {
-      throw new BeenetError('BAD_INPUT', `window ending at frame ${endFrame} is not available (frames ${Math.max(this.firstFrame, 0)}..${this.computed})`);
+    const oldest = Math.max(this.firstFrame, this.oldestKept);
+    if (start < 0 || endFrame > this.computed || start < oldest) {
+      throw new BeenetError('BAD_INPUT', `window ending at frame ${endFrame} is not available (frames ${oldest}..${this.computed})`);
     }
-    if (!this.independent) {
+    if (!this.writer) {
       const from = start * hop;
       return audioToFeatures(this.samples.slice(from, from + this.cfg.clipSamples), this.cfg.sampleRate, this.cfg);
     }
-    const out = new Float32Array(this.windowFrames * bands);
-    for (let k = 0; k < this.windowFrames; k++) out.set(this.frames[start - this.firstFrame + k], k * bands);
-    return out;
+    return this.frameData.slice((start - this.firstFrame) * bands, (endFrame - this.firstFrame) * bands);
   }
 
   /** RMS level in dBFS of the model-rate samples of the last `frames` hops of the window ending at frame `endFrame`. */

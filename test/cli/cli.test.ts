@@ -71,7 +71,7 @@ describe('beenet CLI', () => {
       const file = join(dir, 'long.wav');
       writeFileSync(file, encodeWav16(long, 16000));
       const { out } = capture();
-      const code = await main(['listen', 'models/kws-reactnet.bee', file, '--backend', 'cpu', '--probability', '0', '--refractory-ms', '2000', '--json']);
+      const code = await main(['listen', 'models/kws-reactnet.bee', file, '--backend', 'cpu', '--hop-ms', '100', '--probability', '0', '--refractory-ms', '2000', '--json']);
       expect(code).toBe(0);
       const r = JSON.parse(out.join('\n')) as { events: { time: number; label: string }[]; audioSeconds: number; windows: number; dropped: number };
       expect(r.audioSeconds).toBe(5);

@@ -7,7 +7,7 @@ import { audioToFeatures, DEFAULT_FRONTEND, MICROFRONTEND_16K } from '../../src/
 import { getResampler } from '../../src/audio/resample';
 import { decodeWav } from '../../src/audio/wav';
 import { createRuntime, type FrontendConfig } from '../../src/index';
-import { createDetector } from '../../src/stream/detector';
+import { createDetector, EventRule } from '../../src/stream/detector';
 import { FeatureStream } from '../../src/stream/feature-stream';
 import { mulberry32 } from '../helpers/rng';
 
@@ -80,8 +80,10 @@ describe('KeywordDetector', () => {
       hopMs: 250,
       smoothing: 1,
       probabilityThreshold: 0,
+      minWindows: 1,
       refractoryMs: 1500,
       ignore: [],
+      confirm: false,
       onWindow: (w) => outcomes.push({ time: w.time, label: w.result!.label, exit: w.result!.exit }),
     });
     const events = [];
@@ -97,6 +99,47 @@ describe('KeywordDetector', () => {
     expect(st).toMatchObject({ windows: 13, gated: 0, dropped: 0, detections: 3, audioSeconds: 4 });
     expect(st.exits.reduce((a, b) => a + b, 0)).toBe(13);
     model.dispose();
+  });
+
+  it('needs minWindows passing windows in a row, and confirms early-exit keywords at the last exit', async () => {
+    const model = await (await createRuntime({ backend: 'cpu' })).load(new Uint8Array(readFileSync('models/kws-reactnet.bee')));
+    const stream = new Float32Array(16000 * 4);
+    stream.set(clip.samples, 16000);
+    const last = model.plan.stages.length - 1;
+    const base = { sampleRate: 16000, hopMs: 250, smoothing: 1, probabilityThreshold: 0, refractoryMs: 0, ignore: [] };
+    const run = async (audio: Float32Array, o: { minWindows: number; confirm: boolean }) => {
+      const det = createDetector(model, { ...base, ...o });
+      const events = [];
+      for (let i = 0; i < audio.length; i += 1600) events.push(...(await det.push(audio.subarray(i, i + 1600))));
+      return { events, stats: det.stats() };
+    };
+    // Silence: every window is the same and passes threshold 0 for the same label, so with 3 in a row windows
+    // 3, 6, 9 and 12 of 13 fire (the run restarts after each).
+    const three = await run(new Float32Array(stream.length), { minWindows: 3, confirm: false });
+    expect(three.events.map((e) => e.time)).toEqual([1.5, 2.25, 3, 3.75]);
+    expect(three.stats.confirmations).toBe(0);
+    // Confirmed: every passing window that left early is run again, and every event comes from the last exit.
+    const confirmed = await run(stream, { minWindows: 1, confirm: true });
+    const early = confirmed.stats.exits.slice(0, last).reduce((a, b) => a + b, 0);
+    expect(early).toBeGreaterThan(0);
+    expect(confirmed.stats.confirmations).toBe(early);
+    expect(confirmed.events).toHaveLength(13);
+    for (const e of confirmed.events) expect(e.exit).toBe(last);
+    model.dispose();
+  });
+
+  it('EventRule: passes() changes nothing; a run breaks on another label; gated windows never fire', () => {
+    const rule = new EventRule(['a', 'b', '_silence_'], { smoothing: 1, probabilityThreshold: 0.6, minWindows: 2, refractoryMs: 0, ignore: ['_silence_'], confirm: true });
+    const a = Float32Array.of(0.9, 0.05, 0.05);
+    const b = Float32Array.of(0.05, 0.9, 0.05);
+    expect(rule.passes(a, 0)).toBe(true);
+    expect(rule.passes(a, 0)).toBe(true);
+    expect(rule.next(a, 0)).toBeNull();
+    expect(rule.next(b, 0.1)).toBeNull(); // b's run starts afresh
+    expect(rule.next(b, 0.2)).toMatchObject({ label: 'b', classIndex: 1 });
+    const smoothed = new Float32Array(3);
+    expect(rule.next(null, 0.3, smoothed)).toBeNull();
+    expect([...smoothed]).toEqual([0, 0, 1]);
   });
 
   it('counts the windows it drops when pushes outrun the model, gates quiet windows, and stops', async () => {
