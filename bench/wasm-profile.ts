@@ -40,7 +40,7 @@ function wavsUnder(dir: string): string[] {
 function group(l: LayerProfile, stemDone: boolean): string {
   if (l.head) return 'exit heads';
   if (l.type.startsWith('conv_real+')) return stemDone ? 'float conv + pool + pack (fused)' : 'stem (float conv + pool + pack, fused)';
-  if (l.type === 'conv_real' && !stemDone) return 'stem (float conv)';
+  if (l.type === 'conv_real' && !stemDone) return l.label.endsWith('folded') ? 'stem (float conv, pool folded in)' : 'stem (float conv)';
   if (l.type === 'bconv') return 'binary conv (XNOR-popcount + transform)';
   if (l.type === 'pack') return 'pack (sign to bits)';
   if (l.type === 'conv_real') return 'float conv (shortcuts)';
@@ -64,8 +64,11 @@ async function main(): Promise<void> {
   const bee = readBee(readFileSync(args.model));
   const plan = planModel(bee.description, bee.tensors);
   const exec = await WasmExecutor.create(plan, { maxBatch: 64 });
-  // The same model with every layer its own kernel: what the fused conv + pool + pack saves (src/wasm/fuse.ts).
-  const unfused = await WasmExecutor.create(plan, { maxBatch: 64, fuse: false });
+  // The graph as written (no pool folded into the stem conv, src/plan/fold-pool.ts), with the conv + pool +
+  // pack fused into one kernel (src/wasm/fuse.ts), and with every layer its own kernel: what each step saves.
+  const written = planModel(bee.description, bee.tensors, { foldPools: false });
+  const unfolded = await WasmExecutor.create(written, { maxBatch: 64 });
+  const unfused = await WasmExecutor.create(written, { maxBatch: 64, fuse: false });
   // The clips' features (the model's own front end). Every timing walks the whole pool in batches, so the
   // calibrated cost is the pool's mix of easy and hard clips, not one clip's.
   const cpu = await createRuntime({ backend: 'cpu' });
@@ -120,17 +123,20 @@ async function main(): Promise<void> {
     // other processes falls on all of them alike.
     const configs: { name: string; policy: typeof full; on: WasmExecutor }[] = [
       { name: 'full', policy: full, on: exec },
+      { name: 'unfolded', policy: full, on: unfolded },
       { name: 'unfused', policy: full, on: unfused },
       ...plan.stages.map((_, k) => ({ name: `exit ${k}`, policy: forced(k), on: exec })),
       { name: 'calibrated', policy: calibrated, on: exec },
     ];
     const samples = new Map<string, number[]>(configs.map((c) => [c.name, []]));
+    await walk(batch, full, 1, unfolded);
     await walk(batch, full, 1, unfused);
     for (let round = 0; round < args.rounds; round++) {
       for (const c of configs) samples.get(c.name)?.push(await walk(batch, c.policy, 1, c.on));
     }
     const med = (name: string): number => summarize(samples.get(name) ?? []).medianMs;
     const fusedMs = med('full');
+    const unfoldedMs = med('unfolded');
     const unfusedMs = med('unfused');
     const exitMs = plan.stages.map((_, k) => med(`exit ${k}`));
     const cal = { ms: med('calibrated'), exits: (await run(batch, calibrated, 1)).exits };
@@ -142,8 +148,10 @@ async function main(): Promise<void> {
       unprofiled: {
         rounds: args.rounds,
         fullMsPerClip: fusedMs,
+        unfoldedFullMsPerClip: unfoldedMs,
+        unfoldedOverFolded: unfoldedMs / fusedMs,
         unfusedFullMsPerClip: unfusedMs,
-        unfusedOverFused: unfusedMs / fusedMs,
+        unfusedOverFolded: unfusedMs / fusedMs,
         exitMsPerClip: exitMs,
         exitOverFull: exitMs.map((m) => m / fusedMs),
         calibratedMsPerClip: cal.ms,
@@ -154,7 +162,8 @@ async function main(): Promise<void> {
       layers: profile.map((l) => ({ stage: l.stage, label: l.label, type: l.type, head: l.head, msPerClip: l.ms / runs })),
     };
     console.log(
-      `batch ${batch} (no profiling): full ${fusedMs.toFixed(3)} ms/clip, unfused ${unfusedMs.toFixed(3)} (${(unfusedMs / fusedMs).toFixed(2)}x); ` +
+      `batch ${batch} (no profiling): full ${fusedMs.toFixed(3)} ms/clip, pool not folded ${unfoldedMs.toFixed(3)} (${(unfoldedMs / fusedMs).toFixed(2)}x), ` +
+        `nor fused ${unfusedMs.toFixed(3)} (${(unfusedMs / fusedMs).toFixed(2)}x); ` +
         `stopping at each exit ${exitMs.map((m) => (m / fusedMs).toFixed(2)).join(' / ')} of full; calibrated ${(cal.ms / fusedMs).toFixed(2)} of full, ` +
         `exits ${cal.exits.map((e) => (100 * e).toFixed(0)).join(' / ')} %`,
     );
@@ -162,6 +171,7 @@ async function main(): Promise<void> {
     for (const r of rows) console.log(`  ${r.group.padEnd(42)} ${r.msPerClip.toFixed(4)} ms  ${(100 * r.share).toFixed(1)} %`);
   }
   exec.dispose();
+  unfolded.dispose();
   unfused.dispose();
   const dir = resolve(import.meta.dirname, 'results');
   mkdirSync(dir, { recursive: true });
