@@ -31,7 +31,7 @@ import { loadTask } from '../src/train/load';
 import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
 import { ARCHITECTURES, defaultConfig, type Architecture } from '../src/train/model';
 import { ProgressBar } from '../src/train/progress';
-import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train } from '../src/train/trainer';
+import { DEFAULT_TRAIN_OPTIONS, evaluateSplit, train, type EarlierStage } from '../src/train/trainer';
 import { cliArgs } from './cli-args';
 
 const FLAGS = {
@@ -77,13 +77,16 @@ const log = (s: string): void => {
   else console.log(line);
 };
 
-/** A warm restart's first stage, from its checkpoint: the epochs and seconds it trained before this run. */
-function warmStartProvenance(checkpoint: string): Record<string, string | number> {
-  const ck = JSON.parse(readFileSync(checkpoint, 'utf8')) as { history: { seconds: number }[]; bestEpoch: number };
+/**
+ * A warm restart's earlier runs (a chain of --init keeps them all): their epochs, "14 + 8" for two, and seconds,
+ * so the model says how long it trained in all.
+ */
+function warmStartProvenance(checkpoint: string, earlier: readonly EarlierStage[]): Record<string, string | number> {
+  const ck = JSON.parse(readFileSync(checkpoint, 'utf8')) as { history: unknown[]; bestEpoch: number };
   return {
     initFrom: `best weights (epoch ${ck.bestEpoch}) of a ${ck.history.length}-epoch run`,
-    epochsBefore: ck.history.length,
-    trainSecondsBefore: Math.round(ck.history.reduce((s, h) => s + h.seconds, 0)),
+    epochsBefore: earlier.length === 1 ? earlier[0].epochs : earlier.map((e) => e.epochs).join(' + '),
+    trainSecondsBefore: Math.round(earlier.reduce((sum, e) => sum + e.seconds, 0)),
   };
 }
 
@@ -224,7 +227,7 @@ async function main(): Promise<void> {
     testAccuracyPerExit: pct(testAcc),
     ...calibrationProvenance(target, cal),
     trainer: 'beenet src/train (tfjs-core wasm)',
-    ...(a.init ? warmStartProvenance(a.init) : {}),
+    ...(a.init ? warmStartProvenance(a.init, res.earlier) : {}),
     // evaluate.ts rebuilds the same training split (its statistics are the model's normalisation).
     ...(images && task === 'digits' && a['fsdd-gain-copies'] > 0 ? { fsddGainCopies: a['fsdd-gain-copies'] } : {}),
   };

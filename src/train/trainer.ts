@@ -105,6 +105,8 @@ export interface TrainResult {
   best: Map<string, Float32Array>;
   bestEpoch: number;
   history: EpochStats[];
+  /** The runs a warm restart continues (oldest first; empty for a fresh run). */
+  earlier: EarlierStage[];
   /** Loss of the first and last logged steps (smoke tests check it falls). */
   firstLoss: number;
   lastLoss: number;
@@ -207,7 +209,15 @@ export function evaluateSplit(net: BeeNet, d: SplitData, frames: number, bands: 
   return recordsFromLogits(predictLogits(net, d, frames, bands), net.cfg.classes, d.labels);
 }
 
+/** A finished run that a warm restart started from: its epochs and training seconds. */
+export interface EarlierStage {
+  epochs: number;
+  seconds: number;
+}
+
 interface Checkpoint {
+  /** The runs before this one, oldest first, when it is a warm restart (chains of --init keep the whole line). */
+  earlier?: EarlierStage[];
   epoch: number;
   step: number;
   rng: number;
@@ -267,11 +277,13 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   let bestEpoch = -1;
   let best = net.snapshot();
   let history: EpochStats[] = [];
+  let earlier: EarlierStage[] = [];
   if (o.resume && o.init) throw new Error('resume and init exclude each other: resume continues a run, init starts a new one');
   if (o.init) {
     const ck = JSON.parse(readFileSync(o.init, 'utf8')) as Checkpoint;
     net.restore(fromRecord(ck.best));
     best = net.snapshot();
+    earlier = [...(ck.earlier ?? []), { epochs: ck.history.length, seconds: ck.history.reduce((sum, h) => sum + h.seconds, 0) }];
     o.log(`initialised from the best weights of ${o.init} (epoch ${ck.bestEpoch} of that run)`);
   }
   if (o.resume) {
@@ -281,6 +293,7 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
     restoreAdam(vv, fromRecord(ck.adamV), 'adamV');
     best = fromRecord(ck.best);
     ({ step, bestScore, bestEpoch, history } = ck);
+    earlier = ck.earlier ?? [];
     startEpoch = ck.epoch + 1;
     rng.reseed(ck.rng);
     o.log(`resumed from ${o.resume} at epoch ${startEpoch}, step ${step}`);
@@ -353,6 +366,7 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
         const snap = (mm: Map<string, tf.Variable>): Map<string, Float32Array> =>
           new Map([...mm].map(([k, t]) => [paramKey(k), (t.dataSync() as Float32Array).slice()]));
         const ck: Checkpoint = {
+          ...(earlier.length ? { earlier } : {}),
           epoch,
           step,
           rng: rng.seedState,
@@ -374,5 +388,5 @@ export async function train(data: TrainData, cfg: NetConfig, options: Partial<Tr
   }
   for (const t of [...m.values(), ...vv.values()]) t.dispose();
   net.restore(best);
-  return { net, best, bestEpoch, history, firstLoss, lastLoss, seconds: (performance.now() - t0) / 1000, steps: step };
+  return { net, best, bestEpoch, history, earlier, firstLoss, lastLoss, seconds: (performance.now() - t0) / 1000, steps: step };
 }

@@ -50,5 +50,16 @@ describe('resumable training', () => {
     const warm = await train(data, cfg, { ...options, epochs: 1, init: source });
     expect(warm.firstLoss).toBeLessThan(fresh.firstLoss);
     await expect(train(data, cfg, { ...options, init: source, resume: source })).rejects.toThrow(/exclude/);
+    // A chain of warm restarts keeps the whole line: the third run knows both runs before it, and so does its
+    // checkpoint (a later restart, or a resumed one, carries them on).
+    expect(fresh.earlier).toEqual([]);
+    const second = join(dir, 'second.json');
+    const stage2 = await train(data, cfg, { ...options, epochs: 1, init: source, checkpoint: second });
+    const sourceSeconds = trained.history.reduce((sum, h) => sum + h.seconds, 0);
+    expect(stage2.earlier).toEqual([{ epochs: 2, seconds: sourceSeconds }]);
+    const stage3 = await train(data, cfg, { ...options, epochs: 1, init: second, checkpoint: join(dir, 'third.json') });
+    expect(stage3.earlier).toEqual([{ epochs: 2, seconds: sourceSeconds }, { epochs: 1, seconds: stage2.history[0].seconds }]);
+    const third = JSON.parse(readFileSync(join(dir, 'third.json'), 'utf8')) as { earlier: unknown };
+    expect(third.earlier).toEqual(stage3.earlier);
   });
 });
