@@ -24,9 +24,10 @@ run() {
 W=(--exit-weights 0.5,0.75,1,1)
 # Real speakers (../shared/data, never committed): the four kws architectures on the Speech Commands spectrogram
 # images (38,700 training clips; an epoch takes ~5 min here) and digits on the Speech Commands digit images plus
-# four FSDD speakers (7,951 clips, 14 epochs on one core, ~40 min); evaluated on the real test speakers by
-# evaluate.ts --data images and scripts/evaluate-real.ts. kws-reactnet trains 7 epochs, then 8 more from that
-# run's best weights on a new schedule (peak lr 1.5e-3, --init: a warm restart), ~100 min in all. Every run is
+# four FSDD speakers (7,951 clips, 14 epochs on one core, ~40 min; its later stages add FSDD copies at random
+# gains, 13,351 clips); evaluated on the real test speakers by evaluate.ts --data images and
+# scripts/evaluate-real.ts. Each model trains in stages: a first run, then runs from the previous one's best
+# weights on a new schedule (run_stage: --init, a warm restart), at most ~150 min in all per model. Every run is
 # resumable: --until-epoch N stops early, --resume out/<name>.ckpt.json continues bit for bit.
 if [ -d ../shared/data/speech-commands-v2 ]; then
   evaluate_real() {
@@ -43,25 +44,31 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
     npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --seed 1 --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
     evaluate_real "$name"
   }
-  # A second stage from the first's best weights: --init out/<name>-stage1.ckpt.json.
-  run_real_more() {
-    local task=$1 arch=$2 epochs=$3 lr=$4
-    shift 4
+  # Stage k (k >= 2) from stage k-1's best weights: --init out/<name>-stage<k-1>.ckpt.json, seed k.
+  run_stage() {
+    local task=$1 arch=$2 stage=$3 epochs=$4 lr=$5
+    shift 5
     local name="${task}-${arch}"
-    echo "== ${name} (real speech, ${epochs} more epochs from the first run's best weights)"
-    cp "out/${name}.ckpt.json" "out/${name}-stage1.ckpt.json"
-    npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --lr "$lr" --seed 2 --init "out/${name}-stage1.ckpt.json" --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
-    evaluate_real "$name" 2
+    local prev="out/${name}-stage$((stage - 1)).ckpt.json"
+    echo "== ${name} (real speech, stage ${stage}: ${epochs} more epochs from stage $((stage - 1))'s best weights)"
+    cp "out/${name}.ckpt.json" "$prev"
+    npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --lr "$lr" --seed "$stage" --init "$prev" --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
+    evaluate_real "$name" "$stage"
   }
   run_real kws reactnet 7 "${W[@]}" "$@"
-  run_real_more kws reactnet 8 1.5e-3 "${W[@]}" "$@"
+  run_stage kws reactnet 2 8 1.5e-3 "${W[@]}" "$@"
   run_real digits reactnet 14 --shards 1 --threads 1 "${W[@]}" "$@"
-  run_real_more digits reactnet 8 1.5e-3 --shards 1 --threads 1 "${W[@]}" "$@"
+  run_stage digits reactnet 2 8 1.5e-3 --shards 1 --threads 1 "${W[@]}" "$@"
+  # The FSDD recordings also at random gains (the held-out speakers are 4-9x quieter than the training ones).
+  run_stage digits reactnet 3 8 1.5e-3 --fsdd-gain-copies 3 --shards 1 --threads 1 "${W[@]}" "$@"
+  run_stage digits reactnet 4 5 1e-3 --fsdd-gain-copies 3 --shards 1 --threads 1 "${W[@]}" "$@"
   run_real kws birealnet 6 "${W[@]}" "$@"
   run_real kws xnornet 6 "${W[@]}" "$@"
-  run_real_more kws xnornet 6 1.5e-3 "${W[@]}" "$@"
+  run_stage kws xnornet 2 6 1.5e-3 "${W[@]}" "$@"
+  run_stage kws xnornet 3 4 1.2e-3 "${W[@]}" "$@"
   run_real kws binarynet 5 "${W[@]}" "$@"
-  run_real_more kws binarynet 5 1.5e-3 "${W[@]}" "$@"
+  run_stage kws binarynet 2 5 1.5e-3 "${W[@]}" "$@"
+  run_stage kws binarynet 3 7 1.2e-3 "${W[@]}" "$@"
 else
   echo "no ../shared/data: the kws models and digits train on synthesised speech"
   run kws reactnet "${KWS_REACTNET_EPOCHS:-13}" "${W[@]}" "$@"
