@@ -135,7 +135,7 @@ async function main(): Promise<void> {
       for (const c of configs) samples.get(c.name)?.push(await walk(batch, c.policy, 1, c.on));
     }
     const med = (name: string): number => summarize(samples.get(name) ?? []).medianMs;
-    const fusedMs = med('full');
+    const fullMs = med('full');
     const unfoldedMs = med('unfolded');
     const unfusedMs = med('unfused');
     const exitMs = plan.stages.map((_, k) => med(`exit ${k}`));
@@ -147,24 +147,24 @@ async function main(): Promise<void> {
       calibratedOverFull: calPerClip / wallPerClip,
       unprofiled: {
         rounds: args.rounds,
-        fullMsPerClip: fusedMs,
+        fullMsPerClip: fullMs,
         unfoldedFullMsPerClip: unfoldedMs,
-        unfoldedOverFolded: unfoldedMs / fusedMs,
+        unfoldedOverFolded: unfoldedMs / fullMs,
         unfusedFullMsPerClip: unfusedMs,
-        unfusedOverFolded: unfusedMs / fusedMs,
+        unfusedOverFolded: unfusedMs / fullMs,
         exitMsPerClip: exitMs,
-        exitOverFull: exitMs.map((m) => m / fusedMs),
+        exitOverFull: exitMs.map((m) => m / fullMs),
         calibratedMsPerClip: cal.ms,
-        calibratedOverFull: cal.ms / fusedMs,
+        calibratedOverFull: cal.ms / fullMs,
         calibratedExitShares: cal.exits,
       },
       groups: rows,
       layers: profile.map((l) => ({ stage: l.stage, label: l.label, type: l.type, head: l.head, msPerClip: l.ms / runs })),
     };
     console.log(
-      `batch ${batch} (no profiling): full ${fusedMs.toFixed(3)} ms/clip, pool not folded ${unfoldedMs.toFixed(3)} (${(unfoldedMs / fusedMs).toFixed(2)}x), ` +
-        `nor fused ${unfusedMs.toFixed(3)} (${(unfusedMs / fusedMs).toFixed(2)}x); ` +
-        `stopping at each exit ${exitMs.map((m) => (m / fusedMs).toFixed(2)).join(' / ')} of full; calibrated ${(cal.ms / fusedMs).toFixed(2)} of full, ` +
+      `batch ${batch} (no profiling): full ${fullMs.toFixed(3)} ms/clip, pool not folded ${unfoldedMs.toFixed(3)} (${(unfoldedMs / fullMs).toFixed(2)}x), ` +
+        `nor fused ${unfusedMs.toFixed(3)} (${(unfusedMs / fullMs).toFixed(2)}x); ` +
+        `stopping at each exit ${exitMs.map((m) => (m / fullMs).toFixed(2)).join(' / ')} of full; calibrated ${(cal.ms / fullMs).toFixed(2)} of full, ` +
         `exits ${cal.exits.map((e) => (100 * e).toFixed(0)).join(' / ')} %`,
     );
     console.log(`batch ${batch}: full network ${wallPerClip.toFixed(3)} ms/clip (layers ${layerMs.toFixed(3)}), calibrated ${calPerClip.toFixed(3)} ms/clip = ${(calPerClip / wallPerClip).toFixed(2)} of full`);

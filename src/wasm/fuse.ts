@@ -1,7 +1,8 @@
 // Which planned layers the WASM backend runs as one kernel. A float convolution followed by a pooling and a
-// sign packing (the stems of the shipped models: conv, pool, pack) is one step (convPoolPack) when nothing else
-// reads the convolution's output, whose map is then never stored whole; the pooled map is written out only when
-// another layer reads it too (ReactNet's shortcut around the first binary conv).
+// sign packing (conv, pool, pack: the stems the planner cannot fold, XNOR-Net's and BinaryNet's max-pooled ones,
+// src/plan/fold-pool.ts) is one step (convPoolPack) when nothing else reads the convolution's output, whose map
+// is then never stored whole; the pooled map is written out only when another layer reads it too (a shortcut
+// around the first binary conv).
 import type { ValueName } from '../model/graph';
 import type { PlannedLayer } from '../plan/plan';
 
