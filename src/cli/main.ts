@@ -14,8 +14,9 @@ import { describeModel } from './describe';
 const USAGE = `Usage:
   beenet classify <model.bee> <clip.wav...> [--threshold T | --thresholds a,b,c] [--criterion entropy|maxprob]
                   [--mode readback|gpu|all-exits] [--backend auto|webgpu|wasm|cpu] [--json]
-  beenet listen <model.bee> <long.wav> [--hop-ms 100] [--probability 0.7] [--refractory-ms 1000] [--smoothing 3]
-                  [--energy-gate-db dB] [--backend ...] [--json]   keyword events with their times
+  beenet listen <model.bee> <long.wav> [--hop-ms 150] [--probability 0.3] [--min-windows 3] [--smoothing 5]
+                  [--refractory-ms 1500] [--no-confirm] [--energy-gate-db dB] [--backend ...] [--json]
+                  keyword events with their times (defaults shown: DETECTOR_DEFAULTS)
   beenet info <model.bee> [--json]`;
 
 function fail(message: string): never {
@@ -118,6 +119,8 @@ async function listen(args: string[]): Promise<void> {
       probability: { type: 'string' },
       'refractory-ms': { type: 'string' },
       smoothing: { type: 'string' },
+      'min-windows': { type: 'string' },
+      'no-confirm': { type: 'boolean', default: false },
       'energy-gate-db': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -141,6 +144,8 @@ async function listen(args: string[]): Promise<void> {
       probabilityThreshold: number('probability', values.probability),
       refractoryMs: number('refractory-ms', values['refractory-ms']),
       smoothing: number('smoothing', values.smoothing),
+      minWindows: number('min-windows', values['min-windows']),
+      confirm: !values['no-confirm'],
       energyGateDb: number('energy-gate-db', values['energy-gate-db']) ?? null,
       onDetection: (e) => {
         events.push(e);

@@ -82,6 +82,16 @@ describe('beenet CLI', () => {
       r.events.slice(1).forEach((e, i) => expect(e.time - r.events[i].time).toBeGreaterThanOrEqual(2));
       for (const e of r.events) expect(e.time >= 1 && e.time <= 5).toBe(true);
       expect(await main(['listen', 'models/kws-reactnet.bee'])).toBe(1);
+      // With the detector's defaults the clip is one event, "yes", about when the word ends.
+      const again = capture();
+      expect(await main(['listen', 'models/kws-reactnet.bee', file, '--backend', 'cpu', '--json'])).toBe(0);
+      const d = JSON.parse(again.out.join('\n')) as { events: { time: number; label: string }[] };
+      expect(d.events.map((e) => e.label)).toEqual(['yes']);
+      expect(d.events[0].time).toBeGreaterThan(2);
+      expect(d.events[0].time).toBeLessThan(4);
+      // The decision's flags reach the detector, which checks them.
+      expect(await main(['listen', 'models/kws-reactnet.bee', file, '--min-windows', '0'])).toBe(1);
+      expect(await main(['listen', 'models/kws-reactnet.bee', file, '--min-windows', 'x'])).toBe(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
