@@ -22,6 +22,7 @@ import {
   describeAccuracyTarget,
   evaluatePolicy,
   exitAccuracies,
+  parseAccuracyMeasure,
   thresholdSweep,
 } from '../src/eval/policy';
 import { collectRecords, costsFromPlan } from '../src/eval/records';
@@ -42,6 +43,7 @@ const FLAGS = {
   seed: { type: 'number', default: 1, help: "the training run's --seed (it picks the image task's _unknown_ clips)" },
   'max-drop': { type: 'number', default: DEFAULT_ACCURACY_TARGET.maxDrop, help: 'calibration: accuracy loss allowed' },
   confidence: { type: 'number', default: DEFAULT_ACCURACY_TARGET.confidence, help: 'calibration: confidence of that bound' },
+  measure: { type: 'string', default: DEFAULT_ACCURACY_TARGET.measure, help: "calibration: 'lost' (clips the last exit gets right) or 'net' (the accuracy drop)" },
   'latency-clips': { type: 'number', default: 128, help: 'clips timed for the latency figures' },
   'no-write-thresholds': { type: 'boolean', help: "leave the model file's thresholds as they are" },
   'report-dir': { type: 'string', default: join('models', 'reports'), help: 'where the report goes' },
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
   const target = {
     maxDrop: a['max-drop'],
     confidence: a.confidence,
+    measure: parseAccuracyMeasure(a.measure),
   };
   const accCal = calibrateForAccuracy(valRec, costs, target);
   const calibrated: CalibratedRow[] = [

@@ -21,7 +21,7 @@ import { DEFAULT_FRONTEND, MICROFRONTEND_16K } from '../src/audio/frontend';
 import type { FrontendConfig } from '../src/model/graph';
 import { readBee, writeBee } from '../src/format/bee';
 import { planModel } from '../src/plan/plan';
-import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies } from '../src/eval/policy';
+import { calibrateForAccuracy, calibrationProvenance, DEFAULT_ACCURACY_TARGET, evaluatePolicy, exitAccuracies, parseAccuracyMeasure } from '../src/eval/policy';
 import { percent } from '../src/eval/format';
 import { costsFromPlan, type ExitRecords } from '../src/eval/records';
 import { initTrainingBackend } from '../src/train/backend';
@@ -67,6 +67,7 @@ const FLAGS = {
   init: { type: 'string', default: '', help: "checkpoint whose best weights start a new run (warm restart)" },
   'max-drop': { type: 'number', default: DEFAULT_ACCURACY_TARGET.maxDrop, help: 'calibration: accuracy loss allowed' },
   confidence: { type: 'number', default: DEFAULT_ACCURACY_TARGET.confidence, help: 'calibration: confidence of that bound' },
+  measure: { type: 'string', default: DEFAULT_ACCURACY_TARGET.measure, help: "calibration: 'lost' (clips the last exit gets right) or 'net' (the accuracy drop)" },
 } as const;
 
 // On a terminal, a progress bar (src/train/progress.ts) with log lines printed above it; elsewhere plain lines.
@@ -204,6 +205,7 @@ async function main(): Promise<void> {
   const target = {
     maxDrop: a['max-drop'],
     confidence: a.confidence,
+    measure: parseAccuracyMeasure(a.measure),
   };
   const cal = calibrateForAccuracy(valRec, costs, target);
   const calTest = evaluatePolicy(testRec, costs, cal.thresholds);

@@ -9,6 +9,8 @@ import {
   describeAccuracyTarget,
   evaluatePolicy,
   exitAccuracies,
+  lostAnswersBound,
+  parseAccuracyMeasure,
   simulate,
   thresholdSweep,
 } from '../../src/eval/policy';
@@ -100,17 +102,52 @@ describe('policy', () => {
     expect(p.accuracy).toBe(1);
     expect(p.binaryOpsFraction).toBeCloseTo(0.55);
     // With a 25-point allowance on the point estimate a cheaper policy is found.
-    expect(calibrateForAccuracy(records(), costs, { maxDrop: 0.25, confidence: 0 }).binaryOpsFraction).toBeLessThan(0.55);
+    expect(calibrateForAccuracy(records(), costs, { maxDrop: 0.25, confidence: 0, measure: 'net' }).binaryOpsFraction).toBeLessThan(0.55);
     // With 90 % confidence, one lost clip in four is too uncertain to stay within 25 points: no cheaper policy.
-    expect(calibrateForAccuracy(records(), costs, { maxDrop: 0.25, confidence: 0.9 }).binaryOpsFraction).toBeCloseTo(0.55);
+    expect(calibrateForAccuracy(records(), costs, { maxDrop: 0.25, confidence: 0.9, measure: 'net' }).binaryOpsFraction).toBeCloseTo(0.55);
     expect(() => calibrateForAccuracy(records(), costs, { confidence: 0.5 })).toThrow(/confidence must be one of/);
-    expect(describeAccuracyTarget()).toBe('accuracy -1 pt (90 % confidence)');
-    expect(describeAccuracyTarget({ maxDrop: 0.005, confidence: 0 })).toBe('accuracy -0.5 pt');
+    expect(describeAccuracyTarget()).toBe('lost answers <= 1 pt');
+    expect(describeAccuracyTarget({ maxDrop: 0.005, confidence: 0.9 })).toBe('lost answers <= 0.5 pt (90 % confidence)');
+    expect(describeAccuracyTarget({ maxDrop: 0.005, confidence: 0, measure: 'net' })).toBe('accuracy -0.5 pt');
+    expect(describeAccuracyTarget({ confidence: 0.9, measure: 'net' })).toBe('accuracy -1 pt (90 % confidence)');
     expect(calibrationProvenance({}, p)).toEqual({
-      calibration: 'entropy, accuracy -1 pt (90 % confidence) below the last exit on validation',
+      calibration: 'entropy, lost answers <= 1 pt against the last exit on validation',
       calibratedValidationAccuracy: 100,
       calibratedBinaryOpsFraction: Number(p.binaryOpsFraction.toFixed(4)),
     });
+  });
+
+  it('lost answers: gains at an early exit never pay for its losses', () => {
+    // 10 clips, 3 exits. The last exit gets clips 0-7 right. Exit 1 ties it on accuracy (clips 0-5 and 8-9 right:
+    // two lost, 6 and 7, two gained, 8 and 9); exit 0 is right only on clips 0-3 and certain only of those.
+    const last = Int32Array.from([0, 0, 0, 0, 0, 0, 0, 0, 1, 1]);
+    const r: ExitRecords = {
+      classes: 2,
+      count: 10,
+      labels: new Int32Array(10),
+      argmax: [Int32Array.from([0, 0, 0, 0, 1, 1, 1, 1, 1, 1]), Int32Array.from([0, 0, 0, 0, 0, 0, 1, 1, 0, 0]), last],
+      entropy: [Float32Array.from([0.1, 0.1, 0.1, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]), new Float32Array(10).fill(0.5), new Float32Array(10).fill(0.5)],
+      maxProb: [new Float32Array(10), new Float32Array(10), new Float32Array(10)],
+    };
+    const c3: ExitCosts = { cumulativeBinaryOps: [20, 60, 100], cumulativeFloatOps: [1, 2, 3], totalBinaryOps: 100, totalFloatOps: 3 };
+    // Everyone leaving at exit 1 loses two clips and gains two: no net drop, two lost answers.
+    expect(accuracyDropBound(r, [0, 1, 1], 0)).toBe(0);
+    expect(lostAnswersBound(r, [0, 1, 1], 0)).toBeCloseTo(0.2, 12);
+    expect(lostAnswersBound(r, [0, 1, 1], 1.2816)).toBeCloseTo(0.2 + 1.2816 * Math.sqrt((0.2 * 0.8) / 10), 12);
+    // On the net drop, exit 1 takes every clip exit 0 does not (at 0.6 x 60 + 0.4 x 20 = 44 % of the ops).
+    const net = calibrateForAccuracy(r, c3, { maxDrop: 0, measure: 'net' });
+    expect(net.exitShare).toEqual([0.4, 0.6, 0]);
+    expect(net.accuracy).toBeCloseTo(0.8, 12);
+    expect(net.binaryOpsFraction).toBeCloseTo(0.44, 12);
+    // Counting lost answers, exit 1 may not take clips 6 and 7, so it can take none of its uncertain clips:
+    // exit 0 keeps its four certain clips and the rest run to the end.
+    const lost = calibrateForAccuracy(r, c3, { maxDrop: 0 });
+    expect(lost.exitShare).toEqual([0.4, 0, 0.6]);
+    expect(lost.accuracy).toBeCloseTo(0.8, 12);
+    expect(lost.binaryOpsFraction).toBeCloseTo(0.68, 12);
+    expect(() => calibrateForAccuracy(r, c3, { measure: 'both' as 'net' })).toThrow(/measure must be 'lost' or 'net'/);
+    expect(parseAccuracyMeasure('net')).toBe('net');
+    expect(() => parseAccuracyMeasure('gross')).toThrow(/measure must be 'lost' or 'net', got 'gross'/);
   });
 
   it('the accuracy drop bound: paired differences against the last exit', () => {
