@@ -18,7 +18,8 @@ import { exportOnnx } from '../src/train/onnx/export';
 import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../test/helpers/chromium';
 import { cliArgs } from '../scripts/cli-args';
 import { ROOT, runInfo, type RunInfo } from './env';
-import type { OnnxPageManifest, OnnxPageModel, OnnxPageOptions, OnnxPageResult, OnnxRow } from './onnx-page/protocol';
+import type { OnnxPageManifest, OnnxPageModel, OnnxPageOptions, OnnxPageResult } from './onnx-page/protocol';
+import { onnxRatios, type OnnxRatio, type OnnxRow } from './peer-turns';
 
 const REAL_DIR = resolve(ROOT, '..', 'shared', 'data', 'speech-commands-v2', 'test-wav-40pct');
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
@@ -141,34 +142,6 @@ async function runPages(browser: Browser, port: number): Promise<PageRun[]> {
   return out;
 }
 
-interface Ratio {
-  model: string;
-  threads: number;
-  batch: number;
-  what: string;
-  value: number;
-}
-
-function ratios(rows: readonly OnnxRow[]): Ratio[] {
-  const out: Ratio[] = [];
-  const find = (r: OnnxRow, runtime: OnnxRow['runtime'], variant: string): OnnxRow | undefined =>
-    rows.find((x) => x.model === r.model && x.threads === r.threads && x.batch === r.batch && x.runtime === runtime && x.variant === variant);
-  for (const r of rows.filter((x) => x.runtime === 'beenet-wasm' && x.variant === 'full')) {
-    const cal = find(r, 'beenet-wasm', 'calibrated');
-    const f32 = find(r, 'ort-wasm', 'float32');
-    const i8 = find(r, 'ort-wasm', 'int8');
-    const add = (what: string, a?: OnnxRow, b?: OnnxRow): void => {
-      if (a && b) out.push({ model: r.model, threads: r.threads, batch: r.batch, what, value: a.msPerClip / b.msPerClip });
-    };
-    add('beenet full / ORT int8', r, i8);
-    add('beenet full / ORT float32', r, f32);
-    add('beenet calibrated / ORT int8', cal, i8);
-    add('beenet calibrated / ORT float32', cal, f32);
-    add('ORT int8 / ORT float32', i8, f32);
-  }
-  return out;
-}
-
 interface OnnxChromiumResult {
   bench: 'onnx-chromium';
   schema: 1;
@@ -182,7 +155,7 @@ interface OnnxChromiumResult {
   /** Per page load: threads asked for, ORT's effective numThreads, load average at the end, seconds. */
   pages: { threads: number; ortThreads: number; loadAverage: number[]; seconds: number }[];
   rows: OnnxRow[];
-  ratios: Ratio[];
+  ratios: OnnxRatio[];
   /** Per page load and model: ORT's class vs beenet's last exit on every staged clip. */
   agreement: (OnnxPageResult['agreement'][number] & { threads: number })[];
 }
@@ -263,7 +236,7 @@ async function main(): Promise<void> {
       inputs: Object.fromEntries(manifest.models.map((m) => [m.id, m.inputsSource])),
       pages: pages.map((p) => ({ threads: p.threads, ortThreads: p.result.ortThreads, loadAverage: p.loadAverage, seconds: p.seconds })),
       rows,
-      ratios: ratios(rows),
+      ratios: onnxRatios(rows),
       agreement: pages.flatMap((p) => p.result.agreement.map((a) => ({ ...a, threads: p.threads }))),
     };
     const outDir = resolve(args['out-dir']);

@@ -11,7 +11,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { readBee, type BeeModel } from '../src/format/bee';
-import type { ExitOptions } from '../src/index';
 import { createNodeRuntime, type BeenetModel, type Runtime } from '../src/node';
 import { planModel } from '../src/plan/plan';
 import { bundledClips, labelledWavs, syntheticFeatures } from '../src/train/onnx/clips';
@@ -20,7 +19,8 @@ import { argmax, compareLogits, referenceLogits, stackFeatures, type Agreement }
 import { createSession, ortVersion, runBatch, type InferenceSession } from '../src/train/onnx/session';
 import { cliArgs } from '../scripts/cli-args';
 import { ROOT, runInfo, type RunInfo } from './env';
-import { mean, now, summarize, type Summary } from './stats';
+import { onnxCells, onnxRatios, timeInTurns, type OnnxRatio, type OnnxRow, type OnnxTimingOptions } from './peer-turns';
+import { now } from './stats';
 
 const REAL_DIR = resolve(ROOT, '..', 'shared', 'data', 'speech-commands-v2', 'test-wav-40pct');
 
@@ -40,41 +40,14 @@ const args = cliArgs(
 
 const log = (s: string): void => console.log(`[bench:onnx ${new Date().toISOString().slice(11, 19)}] ${s}`);
 
-interface Options {
-  quick: boolean;
-  batches: number[];
-  /** Untimed calls per configuration before timing (V8 tiers WebAssembly up lazily), and at least this long. */
-  warmupMs: number;
-  /** Timed rounds: at least this many calls per configuration and at least this many ms per configuration. */
-  minCalls: number;
-  minMs: number;
-}
-
-const options: Options = args.quick
+const options: OnnxTimingOptions = args.quick
   ? { quick: true, batches: args.batches.map(Number), warmupMs: 200, minCalls: 3, minMs: 100 }
   : { quick: false, batches: args.batches.map(Number), warmupMs: 1500, minCalls: 12, minMs: 2500 };
-
-/** One timed configuration: a runtime, an operating point, a batch size. */
-interface Row {
-  model: string;
-  threads: number;
-  runtime: 'beenet-wasm' | 'ort-wasm';
-  /** beenet: 'full' (threshold 0) or 'calibrated' (the model's exit policy); ORT: 'float32' or 'int8'. */
-  variant: string;
-  batch: number;
-  /** Per call (one batch). */
-  call: Summary;
-  /** Median call time / batch. */
-  msPerClip: number;
-  /** beenet only: mean exit and fraction of the binary ops per clip over the timed calls. */
-  meanExit?: number;
-  binaryOpsFraction?: number;
-}
 
 interface ChildResult {
   threads: number;
   inputs: Record<string, string>;
-  rows: Row[];
+  rows: OnnxRow[];
   ort: string;
   loadAverage: number[];
 }
@@ -91,20 +64,8 @@ function timingInputs(model: BeeModel): { features: Float32Array[]; source: stri
   return { features: syntheticFeatures(16, size, 1), source: '16 synthetic feature maps' };
 }
 
-function batchOf(features: readonly Float32Array[], start: number, n: number): Float32Array[] {
-  return Array.from({ length: n }, (_, i) => features[(start + i) % features.length]);
-}
-
-interface Cell {
-  row: Omit<Row, 'call' | 'msPerClip'>;
-  call: (round: number) => Promise<{ exit?: number[]; ops?: number[] }>;
-  samples: number[];
-  exits: number[];
-  ops: number[];
-}
-
 async function measureChild(threads: number): Promise<ChildResult> {
-  const rows: Row[] = [];
+  const rows: OnnxRow[] = [];
   const inputs: Record<string, string> = {};
   for (const id of args.model) {
     const file = join(ROOT, 'models', `${id}.bee`);
@@ -119,55 +80,11 @@ async function measureChild(threads: number): Promise<ChildResult> {
       const e = exportOnnx(bee.description, bee.tensors, { precision });
       sessions.push({ variant: precision, e, s: await createSession(e.bytes, threads) });
     }
-    const cells: Cell[] = [];
-    for (const batch of options.batches) {
-      const stacked = Array.from({ length: 4 }, (_, r) => stackFeatures(batchOf(features, r * batch, batch)));
-      const points: [string, ExitOptions][] = [['full', { criterion: 'entropy', threshold: 0 }], ['calibrated', {}]];
-      for (const [variant, opts] of points) {
-        cells.push({
-          row: { model: id, threads, runtime: 'beenet-wasm', variant, batch },
-          call: async (round) => {
-            const res = await model.classifyBatch(batchOf(features, round * batch, batch).map((f) => ({ features: f })), opts);
-            return { exit: res.map((r) => r.exit), ops: res.map((r) => r.binaryOpsFraction) };
-          },
-          samples: [], exits: [], ops: [],
-        });
-      }
-      for (const { variant, e, s } of sessions) {
-        cells.push({
-          row: { model: id, threads, runtime: 'ort-wasm', variant, batch },
-          call: async (round) => {
-            await runBatch(s, stacked[round % stacked.length], batch, e.inputShape);
-            return {};
-          },
-          samples: [], exits: [], ops: [],
-        });
-      }
-    }
-    for (const c of cells) {
-      const t0 = now();
-      for (let i = 0; i < 3 || now() - t0 < options.warmupMs / Math.max(1, c.row.batch / 8); i++) await c.call(i);
-    }
-    // Configurations take turns call by call, so drifting load on shared cores hits them alike.
-    const pending = (): Cell[] => cells.filter((c) => c.samples.length < options.minCalls || c.samples.reduce((a, b) => a + b, 0) < options.minMs);
-    for (let round = 0, left = pending(); left.length > 0; round++, left = pending()) {
-      for (const c of left) {
-        const t0 = now();
-        const r = await c.call(round);
-        c.samples.push(now() - t0);
-        if (r.exit) c.exits.push(...r.exit);
-        if (r.ops) c.ops.push(...r.ops);
-      }
-    }
-    for (const c of cells) {
-      const call = summarize(c.samples);
-      const row: Row = { ...c.row, call, msPerClip: call.medianMs / c.row.batch };
-      if (c.exits.length) {
-        row.meanExit = mean(c.exits);
-        row.binaryOpsFraction = mean(c.ops);
-      }
+    const ort = sessions.map(({ variant, e, s }) => ({ variant, run: (x: Float32Array, n: number) => runBatch(s, x, n, e.inputShape) }));
+    const cells = onnxCells({ model: id, threads }, model, ort, features, options.batches);
+    for (const row of await timeInTurns(cells, options)) {
       rows.push(row);
-      log(`  ${id} threads ${threads} ${row.runtime} ${row.variant} batch ${row.batch}: ${row.msPerClip.toFixed(3)} ms/clip (median of ${call.n} calls)${row.meanExit !== undefined ? `, mean exit ${row.meanExit.toFixed(2)}` : ''}`);
+      log(`  ${id} threads ${threads} ${row.runtime} ${row.variant} batch ${row.batch}: ${row.msPerClip.toFixed(3)} ms/clip (median of ${row.call.n} calls)${row.meanExit !== undefined ? `, mean exit ${row.meanExit.toFixed(2)}` : ''}`);
     }
     for (const { s } of sessions) await s.release();
     model.dispose();
@@ -275,35 +192,15 @@ interface OnnxBenchResult {
   quick: boolean;
   run: RunInfo;
   versions: { ort: string; node: string };
-  options: Options & { threads: number[] };
+  options: OnnxTimingOptions & { threads: number[] };
   /** What each runtime runs. */
   notes: string[];
   inputs: Record<string, string>;
   /** Per child: its thread count and the load average when it finished. */
   children: { threads: number; loadAverage: number[] }[];
-  rows: Row[];
-  ratios: { model: string; threads: number; batch: number; what: string; value: number }[];
+  rows: OnnxRow[];
+  ratios: OnnxRatio[];
   agreement: AgreementResult[];
-}
-
-function ratios(rows: Row[]): OnnxBenchResult['ratios'] {
-  const out: OnnxBenchResult['ratios'] = [];
-  const find = (r: Row, runtime: Row['runtime'], variant: string): Row | undefined =>
-    rows.find((x) => x.model === r.model && x.threads === r.threads && x.batch === r.batch && x.runtime === runtime && x.variant === variant);
-  for (const r of rows.filter((x) => x.runtime === 'beenet-wasm' && x.variant === 'full')) {
-    const cal = find(r, 'beenet-wasm', 'calibrated');
-    const f32 = find(r, 'ort-wasm', 'float32');
-    const i8 = find(r, 'ort-wasm', 'int8');
-    const add = (what: string, a?: Row, b?: Row): void => {
-      if (a && b) out.push({ model: r.model, threads: r.threads, batch: r.batch, what, value: a.msPerClip / b.msPerClip });
-    };
-    add('beenet full / ORT int8', r, i8);
-    add('beenet full / ORT float32', r, f32);
-    add('beenet calibrated / ORT int8', cal, i8);
-    add('beenet calibrated / ORT float32', cal, f32);
-    add('ORT int8 / ORT float32', i8, f32);
-  }
-  return out;
 }
 
 function markdown(r: OnnxBenchResult, jsonName: string): string {
@@ -317,12 +214,12 @@ function markdown(r: OnnxBenchResult, jsonName: string): string {
     L.push('| threads | batch | beenet full | beenet calibrated (mean exit, binary ops) | ORT float32 | ORT int8 | full / int8 | calibrated / int8 | full / float32 |', '|---|---|---|---|---|---|---|---|---|');
     for (const t of r.options.threads) {
       for (const b of r.options.batches) {
-        const get = (rt: Row['runtime'], v: string): Row | undefined => r.rows.find((x) => x.model === id && x.threads === t && x.batch === b && x.runtime === rt && x.variant === v);
+        const get = (rt: OnnxRow['runtime'], v: string): OnnxRow | undefined => r.rows.find((x) => x.model === id && x.threads === t && x.batch === b && x.runtime === rt && x.variant === v);
         const ratio = (what: string): string => {
           const v = r.ratios.find((x) => x.model === id && x.threads === t && x.batch === b && x.what === what)?.value;
           return v === undefined ? 'n/a' : v.toFixed(2);
         };
-        const ms = (x?: Row): string => (x ? x.msPerClip.toFixed(3) : 'n/a');
+        const ms = (x?: OnnxRow): string => (x ? x.msPerClip.toFixed(3) : 'n/a');
         const cal = get('beenet-wasm', 'calibrated');
         L.push(`| ${t} | ${b} | ${ms(get('beenet-wasm', 'full'))} | ${ms(cal)} (${cal?.meanExit?.toFixed(2) ?? '?'}, ${cal?.binaryOpsFraction !== undefined ? (100 * cal.binaryOpsFraction).toFixed(0) : '?'} %) | ${ms(get('ort-wasm', 'float32'))} | ${ms(get('ort-wasm', 'int8'))} | ${ratio('beenet full / ORT int8')} | ${ratio('beenet calibrated / ORT int8')} | ${ratio('beenet full / ORT float32')} |`);
       }
@@ -379,7 +276,7 @@ async function main(): Promise<void> {
     inputs: Object.assign({}, ...children.map((c) => c.inputs)) as Record<string, string>,
     children: children.map((c) => ({ threads: c.threads, loadAverage: c.loadAverage })),
     rows,
-    ratios: ratios(rows),
+    ratios: onnxRatios(rows),
     agreement: agreementResults,
   };
   const outDir = resolve(args['out-dir']);

@@ -1,10 +1,13 @@
 // The Chromium half of `npm run bench:onnx:browser`: beenet's WASM backend (full network and calibrated exits)
 // against onnxruntime-web's WASM backend (float32 and int8 QDQ exports of the same weights) on one page, on the
-// same normalised features, at the thread count in ?threads=N. The same protocol as bench/onnx.ts: warm-up,
-// then configurations take turns call by call. Leaves the result in window.__onnxResult (or __onnxError).
+// same normalised features, at the thread count in ?threads=N. The same protocol as bench/onnx.ts, from
+// bench/peer-turns.ts: warm-up, then configurations take turns call by call. Leaves the result in
+// window.__onnxResult (or __onnxError).
 import type * as Ort from 'onnxruntime-web';
-import { createRuntime, type BeenetModel, type ExitOptions, type Runtime } from '../../src/index';
-import { mean, now, summarize, tick } from '../stats';
+import { createRuntime, type BeenetModel, type Runtime } from '../../src/index';
+import { stackFeatures } from '../../src/train/onnx/stack';
+import { onnxCells, timeInTurns } from '../peer-turns';
+import { tick } from '../stats';
 import type { OnnxPageAgreement, OnnxPageManifest, OnnxPageModel, OnnxRow } from './protocol';
 
 type OrtModule = typeof Ort;
@@ -27,17 +30,6 @@ function argmax(v: ArrayLike<number>): number {
   return best;
 }
 
-function stack(features: readonly Float32Array[]): Float32Array {
-  const size = features[0]?.length ?? 0;
-  const x = new Float32Array(features.length * size);
-  features.forEach((f, i) => x.set(f, i * size));
-  return x;
-}
-
-function batchOf(features: readonly Float32Array[], start: number, n: number): Float32Array[] {
-  return Array.from({ length: n }, (_, i) => features[(start + i) % features.length]);
-}
-
 async function ortRun(ort: OrtModule, s: Ort.InferenceSession, x: Float32Array, n: number, shape: readonly number[]): Promise<Float32Array> {
   const input = new ort.Tensor('float32', x, [n, ...shape]);
   const out = await s.run({ [s.inputNames[0]]: input }, ['logits']);
@@ -47,14 +39,6 @@ async function ortRun(ort: OrtModule, s: Ort.InferenceSession, x: Float32Array, 
   t.dispose();
   input.dispose();
   return copy;
-}
-
-interface Cell {
-  row: Omit<OnnxRow, 'call' | 'msPerClip'>;
-  call: (round: number) => Promise<{ exit?: number[]; ops?: number[] }>;
-  samples: number[];
-  exits: number[];
-  ops: number[];
 }
 
 async function agreement(ort: OrtModule, m: OnnxPageModel, model: BeenetModel, sessions: Map<string, Ort.InferenceSession>, inputs: Float32Array[]): Promise<OnnxPageAgreement> {
@@ -69,7 +53,7 @@ async function agreement(ort: OrtModule, m: OnnxPageModel, model: BeenetModel, s
       const l = r.exits.at(-1)?.logits;
       if (l) fullLogits.set(l, (i + j) * m.classes);
     });
-    for (const [p, out] of ortOut) out.set(await ortRun(ort, sessions.get(p)!, stack(part), part.length, m.inputShape), i * m.classes);
+    for (const [p, out] of ortOut) out.set(await ortRun(ort, sessions.get(p)!, stackFeatures(part), part.length, m.inputShape), i * m.classes);
   }
   const side = (out: Float32Array): { sameClass: number; maxAbsDiff: number } => {
     let sameClass = 0;
@@ -97,59 +81,10 @@ async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel,
     const agree = await agreement(ort, m, model, sessions, inputs);
     log(`  agreement with beenet's last exit on ${agree.clips} clips: float32 ${agree.float32.sameClass}, int8 ${agree.int8.sameClass} (max |logit diff| ${agree.float32.maxAbsDiff.toExponential(1)} / ${agree.int8.maxAbsDiff.toFixed(3)})`);
     if (!o.timing) return { rows: [], agreement: agree };
-    const cells: Cell[] = [];
-    for (const batch of o.batches) {
-      // ORT's inputs are stacked before timing; beenet's `{ features }` list is built per call (as in bench/onnx.ts).
-      const stacked = Array.from({ length: 4 }, (_, r) => stack(batchOf(inputs, r * batch, batch)));
-      const points: [string, ExitOptions][] = [['full', { criterion: 'entropy', threshold: 0 }], ['calibrated', {}]];
-      for (const [variant, opts] of points) {
-        cells.push({
-          row: { model: m.id, threads, runtime: 'beenet-wasm', variant, batch },
-          call: async (round) => {
-            const res = await model.classifyBatch(batchOf(inputs, round * batch, batch).map((f) => ({ features: f })), opts);
-            return { exit: res.map((r) => r.exit), ops: res.map((r) => r.binaryOpsFraction) };
-          },
-          samples: [], exits: [], ops: [],
-        });
-      }
-      for (const [variant, s] of sessions) {
-        cells.push({
-          row: { model: m.id, threads, runtime: 'ort-wasm', variant, batch },
-          call: async (round) => {
-            await ortRun(ort, s, stacked[round % stacked.length], batch, m.inputShape);
-            return {};
-          },
-          samples: [], exits: [], ops: [],
-        });
-      }
-    }
-    for (const c of cells) {
-      const t0 = now();
-      for (let i = 0; i < 3 || now() - t0 < o.warmupMs / Math.max(1, c.row.batch / 8); i++) await c.call(i);
-      await tick();
-    }
-    // Turn by turn, so drifting load on the shared cores hits every configuration alike.
-    const pending = (): Cell[] => cells.filter((c) => c.samples.length < o.minCalls || c.samples.reduce((a, b) => a + b, 0) < o.minMs);
-    for (let round = 0, left = pending(); left.length > 0; round++, left = pending()) {
-      for (const c of left) {
-        const t0 = now();
-        const r = await c.call(round);
-        c.samples.push(now() - t0);
-        if (r.exit) c.exits.push(...r.exit);
-        if (r.ops) c.ops.push(...r.ops);
-      }
-      await tick();
-    }
-    const rows = cells.map((c): OnnxRow => {
-      const call = summarize(c.samples);
-      const row: OnnxRow = { ...c.row, call, msPerClip: call.medianMs / c.row.batch };
-      if (c.exits.length) {
-        row.meanExit = mean(c.exits);
-        row.binaryOpsFraction = mean(c.ops);
-      }
-      log(`  ${row.runtime} ${row.variant} batch ${row.batch}: ${row.msPerClip.toFixed(3)} ms/clip (median of ${call.n} calls)`);
-      return row;
-    });
+    const variants = [...sessions].map(([variant, s]) => ({ variant, run: (x: Float32Array, n: number) => ortRun(ort, s, x, n, m.inputShape) }));
+    const cells = onnxCells({ model: m.id, threads }, model, variants, inputs, o.batches);
+    const rows = await timeInTurns(cells, o, tick);
+    for (const row of rows) log(`  ${row.runtime} ${row.variant} batch ${row.batch}: ${row.msPerClip.toFixed(3)} ms/clip (median of ${row.call.n} calls)`);
     return { rows, agreement: agree };
   } finally {
     for (const s of sessions.values()) await s.release();

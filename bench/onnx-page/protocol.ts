@@ -1,7 +1,9 @@
 // What bench/onnx-browser.ts hands the ORT comparison page (manifest.json in the served folder) and what the
 // page returns. One page load measures one thread count: ORT fixes its thread count when its WebAssembly module
 // starts, so 1 and 2 threads are two loads of the same page (?threads=N) in the same browser.
-import type { Summary } from '../stats';
+import type { OnnxRow, OnnxTimingOptions } from '../peer-turns';
+
+export type { OnnxRow } from '../peer-turns';
 
 export interface OnnxPageModel {
   id: string;
@@ -18,14 +20,7 @@ export interface OnnxPageModel {
   inputsSource: string;
 }
 
-export interface OnnxPageOptions {
-  quick: boolean;
-  batches: number[];
-  /** Untimed calls per configuration before timing, for at least this long (scaled down for big batches). */
-  warmupMs: number;
-  /** Timed: at least this many calls and this many ms per configuration. */
-  minCalls: number;
-  minMs: number;
+export interface OnnxPageOptions extends OnnxTimingOptions {
   /** False: agreement only, nothing timed (the smoke test). */
   timing: boolean;
 }
@@ -35,21 +30,6 @@ export interface OnnxPageManifest {
   models: OnnxPageModel[];
   /** URL path of onnxruntime-web's dist folder (ort.wasm.min.mjs and its WebAssembly glue). */
   ort: string;
-}
-
-/** One timed configuration, as in bench/onnx.ts. */
-export interface OnnxRow {
-  model: string;
-  threads: number;
-  runtime: 'beenet-wasm' | 'ort-wasm';
-  /** beenet: 'full' (threshold 0) or 'calibrated' (the model's exit policy); ORT: 'float32' or 'int8'. */
-  variant: string;
-  batch: number;
-  call: Summary;
-  /** Median call time / batch. */
-  msPerClip: number;
-  meanExit?: number;
-  binaryOpsFraction?: number;
 }
 
 /** ORT's class against beenet's last exit (full network, threshold 0) on every clip of the page's inputs. */

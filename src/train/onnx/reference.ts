@@ -3,6 +3,8 @@
 import { CpuExecutor } from '../../cpu/executor';
 import type { ModelPlan } from '../../plan/plan';
 
+export { stackFeatures } from './stack';
+
 /** Every exit's logits per clip: result[exit][clip] is a Float32Array of `classes` values. */
 export async function referenceLogits(plan: ModelPlan, features: readonly Float32Array[]): Promise<Float32Array[][]> {
   const ex = new CpuExecutor(plan);
@@ -56,12 +58,4 @@ export function compareLogits(reference: readonly Float32Array[], output: Float3
     }
   });
   return { clips: reference.length, sameClass, maxAbsDiff, maxRelDiff };
-}
-
-/** Concatenates clips into one [n, ...] batch. */
-export function stackFeatures(features: readonly Float32Array[]): Float32Array {
-  const size = features[0]?.length ?? 0;
-  const x = new Float32Array(features.length * size);
-  features.forEach((f, i) => x.set(f, i * size));
-  return x;
 }
