@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { readBee } from '../src/format/bee';
 import { acquireGpu } from '../src/gpu/device';
+import { GpuExecutor } from '../src/gpu/executor';
 import type { ConvLayout } from '../src/gpu/kernels/conv';
 import { createNodeRuntime, nodeGpu } from '../src/node';
 import { summarize } from './stats';
@@ -132,8 +133,11 @@ const report: { layout: ConvLayout; batch: number; stage: number; layer: string;
 for (const layout of layouts) {
   const runtime = await createNodeRuntime({ backend: 'webgpu', device, maxBatch: Math.max(...batches), convLayout: layout });
   const model = await runtime.load(bytes);
-  // Which planned layer each dispatch of a stage is: trunk layers, exit layers, then the exit record.
-  const layerNames = model.plan.stages.map((s) => [...s.layers, ...s.exitLayers].map((l) => l.label).concat('exit record'));
+  // Which planned layer(s) each dispatch of a stage runs, from an executor built as the runtime builds its own
+  // (fused packs and exit heads make dispatches and layers differ in number).
+  const probe = await GpuExecutor.create(ctx, model.plan, { maxBatch: 1, convLayout: layout });
+  const layerNames = probe.dispatchPlan().map((stage) => stage.map((d) => d.label));
+  probe.dispose();
   for (const batch of batches) {
     const clips = Array.from({ length: batch }, () => ({ features }));
     const times = new Map<string, { stage: number; layer: string; kernel: string; groups: number[]; us: number[] }>();

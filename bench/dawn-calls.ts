@@ -20,7 +20,11 @@ const flags = args.positionals;
 const gpu = await nodeGpu(flags);
 
 const spent = new Map<string, number>();
-const add = (tag: string, ms: number): void => void spent.set(tag, (spent.get(tag) ?? 0) + ms);
+const calls = new Map<string, number>();
+const add = (tag: string, ms: number): void => {
+  spent.set(tag, (spent.get(tag) ?? 0) + ms);
+  calls.set(tag, (calls.get(tag) ?? 0) + 1);
+};
 function instrument(ctor: string, method: string, tag: string): void {
   const proto = (globalThis as unknown as Record<string, { prototype: Record<string, (...a: unknown[]) => unknown> }>)[ctor].prototype;
   const original = proto[method];
@@ -51,11 +55,13 @@ for (const mode of ['readback', 'gpu'] as const) {
   for (const threshold of [0, 1]) {
     for (let i = 0; i < 20; i++) await model.classifyBatch(clips, { threshold, mode });
     spent.clear();
+    calls.clear();
     const N = 100;
     const t = performance.now();
     for (let i = 0; i < N; i++) await model.classifyBatch(clips, { threshold, mode });
     const wall = (performance.now() - t) / N;
-    const parts = [...spent].map(([k, v]) => `${k} ${(v / N).toFixed(3)}`).join(', ');
+    // Dispatches per call too: each pack fused into its producer is one fewer (src/gpu/executor.ts, fusePacks).
+    const parts = [...spent].map(([k, v]) => `${k} ${(v / N).toFixed(3)}${k === 'dispatch' ? ` (x${((calls.get(k) ?? 0) / N).toFixed(1)})` : ''}`).join(', ');
     console.log(`${mode.padEnd(8)} threshold ${threshold} (${threshold === 0 ? 'full network' : 'first exit'}), batch ${batch}: ${wall.toFixed(3)} ms per call; ${parts}`);
   }
 }

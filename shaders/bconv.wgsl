@@ -28,7 +28,7 @@ struct Params {
   mode: u32,        // 0 threshold (I32), 1 affine
   act: u32,         // 0 none, 1 relu, 2 prelu, 3 rprelu
   hasResidual: u32,
-  _pad: u32,
+  packOut: u32,     // affine only: also write the packed signs to `signBits` (chan: + pack t, flip)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -40,6 +40,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read> clips: array<u32>;
 // packed words when mode is 0, f32 bit patterns when mode is 1
 @group(0) @binding(6) var<storage, read_write> out: array<u32>;
+// affine + packOut: the same floats in `out`, and their signs through the next layer's pack threshold as packed
+// words [N, OH, OW, owords] in `signBits` (the pack dispatch fused away; 16-byte dummy otherwise)
+@group(0) @binding(7) var<storage, read_write> signBits: array<u32>;
 
 // cf() and affine() come from shaders/transform.wgsl, appended by src/gpu/shaders.ts.
 
@@ -258,13 +261,25 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
     return;
   }
   let acc = array<vec4u, 32>(2u * c0 + countOneBits(o0), 2u * c1 + countOneBits(o1), 2u * c2 + countOneBits(o2), 2u * c3 + countOneBits(o3), 2u * c4 + countOneBits(o4), 2u * c5 + countOneBits(o5), 2u * c6 + countOneBits(o6), 2u * c7 + countOneBits(o7), 2u * c8 + countOneBits(o8), 2u * c9 + countOneBits(o9), 2u * c10 + countOneBits(o10), 2u * c11 + countOneBits(o11), 2u * c12 + countOneBits(o12), 2u * c13 + countOneBits(o13), 2u * c14 + countOneBits(o14), 2u * c15 + countOneBits(o15), 2u * c16 + countOneBits(o16), 2u * c17 + countOneBits(o17), 2u * c18 + countOneBits(o18), 2u * c19 + countOneBits(o19), 2u * c20 + countOneBits(o20), 2u * c21 + countOneBits(o21), 2u * c22 + countOneBits(o22), 2u * c23 + countOneBits(o23), 2u * c24 + countOneBits(o24), 2u * c25 + countOneBits(o25), 2u * c26 + countOneBits(o26), 2u * c27 + countOneBits(o27), 2u * c28 + countOneBits(o28), 2u * c29 + countOneBits(o29), 2u * c30 + countOneBits(o30), 2u * c31 + countOneBits(o31));
+  var signs = vec4u(0u);
   for (var j = 0u; j < nj; j++) {
     let o = ch0 + j;
     let dot = vec4i(i32(p.k)) - 2 * vec4i(acc[j]);
     for (var r = 0u; r < 4u; r++) {
       if (valid[r]) {
         let idx = (pix0 + r) * p.oc + o;
-        out[idx] = bitcast<u32>(affine(f32(dot[r]), o, idx, p.oc));
+        let y = affine(f32(dot[r]), o, idx, p.oc);
+        out[idx] = bitcast<u32>(y);
+        if (p.packOut != 0u) {
+          signs[r] |= packBit(y, o, p.oc) << j;
+        }
+      }
+    }
+  }
+  if (p.packOut != 0u) {
+    for (var r = 0u; r < 4u; r++) {
+      if (valid[r]) {
+        signBits[(pix0 + r) * p.owords + og] = signs[r];
       }
     }
   }

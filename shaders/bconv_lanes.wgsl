@@ -28,7 +28,7 @@ struct Params {
   mode: u32,        // 0 threshold (I32), 1 affine
   act: u32,         // 0 none, 1 relu, 2 prelu, 3 rprelu
   hasResidual: u32,
-  _pad: u32,
+  packOut: u32,     // affine only: also write the packed signs to `signBits` (chan: + pack t, flip)
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -40,6 +40,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read> clips: array<u32>;
 // packed words when mode is 0, f32 bit patterns when mode is 1
 @group(0) @binding(6) var<storage, read_write> out: array<u32>;
+// affine + packOut: the same floats in `out`, and their signs through the next layer's pack threshold as packed
+// words [N, OH, OW, owords] in `signBits` (the pack dispatch fused away; 16-byte dummy otherwise)
+@group(0) @binding(7) var<storage, read_write> signBits: array<u32>;
 
 // One packed output word per pixel of the workgroup (zero-initialised, as all workgroup memory).
 var<workgroup> packed: array<atomic<u32>, 2>;
@@ -92,8 +95,21 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
     }
     return;
   }
-  if (live && o < p.oc) {
+  var y = 0.0;
+  let mine = live && o < p.oc;
+  if (mine) {
     let idx = pixel * p.oc + o;
-    out[idx] = bitcast<u32>(affine(f32(dot), o, idx, p.oc));
+    y = affine(f32(dot), o, idx, p.oc);
+    out[idx] = bitcast<u32>(y);
+  }
+  // The fused pack: the lanes' sign bits OR-ed into the pixel's word, as the threshold path does (p is uniform).
+  if (p.packOut != 0u) {
+    if (mine && packBit(y, o, p.oc) != 0u) {
+      atomicOr(&packed[slot], 1u << lane);
+    }
+    workgroupBarrier();
+    if (live && lane == 0u) {
+      signBits[pixel * p.owords + og] = atomicLoad(&packed[slot]);
+    }
   }
 }

@@ -22,8 +22,8 @@ struct Params {
   mode: u32,        // 0 threshold (F32), 1 affine
   act: u32,         // 0 none, 1 relu, 2 prelu, 3 rprelu
   hasResidual: u32,
-  _pad0: u32,
-  _pad1: u32,
+  packOut: u32,     // affine only: also write the packed signs to `signBits` (chan: + pack t, flip)
+  _pad: u32,
 }
 
 @group(0) @binding(0) var<uniform> p: Params;
@@ -35,6 +35,9 @@ struct Params {
 @group(0) @binding(5) var<storage, read> clips: array<u32>;
 // packed words when mode is 0, f32 bit patterns when mode is 1
 @group(0) @binding(6) var<storage, read_write> out: array<u32>;
+// affine + packOut: the same floats in `out`, and their signs through the next layer's pack threshold as packed
+// words [N, OH, OW, owords] in `signBits` (the pack dispatch fused away; 16-byte dummy otherwise)
+@group(0) @binding(7) var<storage, read_write> signBits: array<u32>;
 
 // cf() and affine() come from shaders/transform.wgsl, appended by src/gpu/shaders.ts.
 
@@ -51,7 +54,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
   let valid = oxs < vec4u(p.ow);
   let pix0 = (n * p.oh + oy) * p.ow + ox0;
   let wrow = p.kh * p.kw * p.c;
-  var bits = vec4u(0u);
+  var signs = vec4u(0u);
   for (var o = og * 32u; o < min(og * 32u + 32u, p.oc); o += 4u) {
     // Four output channels at once; channels past oc repeat the last one and are not written.
     let last = p.oc - 1u;
@@ -93,21 +96,29 @@ fn main(@builtin(global_invocation_id) gid: vec3u) {
       if (p.mode == 0u) {
         let t = vec4f(cf(oj));
         let plus = select(a >= t, a <= t, chan[p.oc + oj] != 0u);
-        bits |= select(vec4u(1u << (oj & 31u)), vec4u(0u), plus);
+        signs |= select(vec4u(1u << (oj & 31u)), vec4u(0u), plus);
       } else {
         for (var q = 0u; q < 4u; q++) {
           if (valid[q]) {
             let idx = (pix0 + q) * p.oc + oj;
-            out[idx] = bitcast<u32>(affine(a[q], oj, idx, p.oc));
+            let y = affine(a[q], oj, idx, p.oc);
+            out[idx] = bitcast<u32>(y);
+            if (p.packOut != 0u) {
+              signs[q] |= packBit(y, oj, p.oc) << (oj & 31u);
+            }
           }
         }
       }
     }
   }
-  if (p.mode == 0u) {
+  if (p.mode == 0u || p.packOut != 0u) {
     for (var q = 0u; q < 4u; q++) {
       if (valid[q]) {
-        out[(pix0 + q) * p.owords + og] = bits[q];
+        if (p.mode == 0u) {
+          out[(pix0 + q) * p.owords + og] = signs[q];
+        } else {
+          signBits[(pix0 + q) * p.owords + og] = signs[q];
+        }
       }
     }
   }

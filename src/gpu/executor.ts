@@ -3,13 +3,13 @@
 import { BeenetError } from '../errors';
 import { BufferPool } from './buffers';
 import type { GpuContext } from './device';
-import { disposeDispatch, encodeDispatch, transformData, type Dispatch, type GpuTransform } from './kernels/common';
+import { disposeDispatch, encodeDispatch, fusedPackData, transformData, type Dispatch, type GpuTransform } from './kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from './kernels/conv';
 import { bdenseDispatch, denseDispatch } from './kernels/dense';
-import { exitGateDispatch, exitGateFields, exitResultDispatch } from './kernels/exit';
+import { exitGateDispatch, exitGateFields, exitHeadDispatch, exitHeadFits, exitResultDispatch } from './kernels/exit';
 import { encodeParams } from './contract';
 import { packDispatch } from './kernels/pack';
-import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch } from './kernels/pool';
+import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch, poolFloatPackDispatch } from './kernels/pool';
 import { withErrorScopes } from './error-scopes';
 import { KernelRegistry } from './registry';
 import { precompileAll, type KernelName } from './shaders';
@@ -21,7 +21,7 @@ import type { ExitCriterion, ValueName } from '../model/graph';
 import type { ValueInfo } from '../model/shapes';
 import { deviceThreshold } from '../plan/exit-rule';
 import { checkBatch, type ExecutorStats, type GatedResult, type StageExecutor } from '../plan/executor';
-import type { ModelPlan, PlannedLayer, TransformSpec } from '../plan/plan';
+import type { ModelPlan, PlannedLayer, Stage, TransformSpec } from '../plan/plan';
 
 const STORAGE_RW = USAGE.STORAGE | USAGE.COPY_DST | USAGE.COPY_SRC;
 
@@ -56,17 +56,47 @@ function channelData(t: TransformSpec, channels: number): Uint32Array {
 }
 
 /**
- * The lowering: the kernel each layer runs on this adapter, chosen once per model (convolutions take the lanes
- * layout on hardware adapters unless their map is beyond the lanes grid; src/gpu/kernels/conv.ts).
+ * Pack fusion: each `pack` whose float input is written by a float pooling or by a convolution with an affine
+ * output is done by that producer (it writes the floats, still read by residuals and shortcuts, and their packed
+ * signs: shaders/pool_float_pack.wgsl, `signBits` of the conv kernels), so the pack's dispatch goes. The producer
+ * runs first in every schedule (it is earlier in the plan, in the same stage or an earlier one, and a stage runs
+ * only for clips that ran the stages before it). Returns producer -> the pack it absorbs.
  */
-function lower(plan: ModelPlan, layout: ConvLayout, maxBatch: number): Map<PlannedLayer, KernelName> {
+function fusePacks(plan: ModelPlan): Map<PlannedLayer, PlannedLayer & { op: { type: 'pack' } }> {
+  const all = plan.stages.flatMap((s) => [...s.layers, ...s.exitLayers]);
+  const producer = new Map<ValueName, PlannedLayer>();
+  const fused = new Map<PlannedLayer, PlannedLayer & { op: { type: 'pack' } }>();
+  for (const l of all) {
+    const op = l.op;
+    if (op.type === 'pack') {
+      const p = producer.get(l.input);
+      const po = p?.op;
+      const fits = po !== undefined && p!.outputInfo.kind === 'float' && (
+        ((po.type === 'avgpool' || po.type === 'maxpool') && p!.inputInfo.kind === 'float' && p!.inputInfo.shape.length === 3) ||
+        ((po.type === 'bconv' || po.type === 'conv_real') && po.transform.kind === 'affine'));
+      if (fits && !fused.has(p!)) fused.set(p!, l as PlannedLayer & { op: { type: 'pack' } });
+    }
+    producer.set(l.output, l);
+  }
+  return fused;
+}
+
+/**
+ * The lowering: the kernel each layer runs on this adapter, chosen once per model (convolutions take the lanes
+ * layout on hardware adapters unless their map is beyond the lanes grid; src/gpu/kernels/conv.ts). A fused pack
+ * has no kernel of its own.
+ */
+function lower(plan: ModelPlan, layout: ConvLayout, maxBatch: number, fused: Map<PlannedLayer, PlannedLayer>, heads: Set<Stage>): Map<PlannedLayer, KernelName> {
   const kernels = new Map<PlannedLayer, KernelName>();
+  const absorbed = new Set([...fused.values(), ...[...heads].flatMap((s) => s.exitLayers)]);
   for (const s of plan.stages) {
     for (const l of [...s.layers, ...s.exitLayers]) {
+      if (absorbed.has(l)) continue;
       const op = l.op;
+      const pool: KernelName = fused.has(l) ? 'pool_float_pack' : 'pool_float';
       let k: KernelName;
-      if (op.type === 'maxpool') k = l.inputInfo.kind === 'bits' ? 'maxpool_bits' : 'pool_float';
-      else if (op.type === 'avgpool') k = 'pool_float';
+      if (op.type === 'maxpool') k = l.inputInfo.kind === 'bits' ? 'maxpool_bits' : pool;
+      else if (op.type === 'avgpool') k = pool;
       else if (op.type === 'bconv' || op.type === 'conv_real') {
         k = layout === 'lanes' && lanesFit(mapShape(l.inputInfo, maxBatch), op.geometry) ? `${op.type}_lanes` : op.type;
       } else k = op.type;
@@ -76,10 +106,47 @@ function lower(plan: ModelPlan, layout: ConvLayout, maxBatch: number): Map<Plann
   return kernels;
 }
 
+/**
+ * Exit-head fusion: a head that is global average pooling then a float dense layer giving the logits runs as one
+ * exit_head dispatch with its record (shaders/exit_head.wgsl) instead of gap, dense and exit_result; heads of
+ * another form, or too wide for exit_head's workgroup arrays, keep the three.
+ */
+function fusableHead(s: Stage): boolean {
+  const [g, d] = s.exitLayers;
+  return s.exitLayers.length === 2 && g.op.type === 'gap' && g.inputInfo.shape.length === 3 && d.op.type === 'dense' &&
+    d.input === g.output && d.output === s.logits && exitHeadFits(d.op.inFeatures, d.op.outFeatures);
+}
+
+/** One dispatch of a stage, as the bench and tests list them. */
+export interface DispatchInfo {
+  kernel: KernelName;
+  /** The planned layer's label ("block 1 layer 3 (bconv) + block 1 layer 4 (pack)" when a pack is fused). */
+  label: string;
+}
+
 interface StageDispatches {
   /** Trunk, exit head and exit_result dispatches, in order. */
   dispatches: Dispatch[];
+  labels: string[];
   gate: Dispatch;
+}
+
+export interface GpuExecutorOptions {
+  maxBatch: number;
+  /** 'tiled' (default) or 'lanes'; the runtime picks by adapter (src/gpu/kernels/conv.ts). */
+  convLayout?: ConvLayout;
+  /**
+   * Fuse each pack into the float pooling or affine convolution that writes its input (fusePacks above), one
+   * dispatch fewer per fused pack. Default true; false runs every planned layer as its own dispatch (the tests
+   * and benches compare the two: same bits).
+   */
+  fusePack?: boolean;
+  /**
+   * Run each gap -> dense exit head and its record as one exit_head dispatch (fusableHead above): two dispatches
+   * fewer per stage. Default: on hardware adapters only (`!ctx.isFallbackAdapter`): the kernel's workgroup barriers
+   * cost SwiftShader more than the two dispatches it saves. false keeps gap, dense and exit_result.
+   */
+  fuseExitHead?: boolean;
 }
 
 export class GpuExecutor implements StageExecutor {
@@ -112,17 +179,20 @@ export class GpuExecutor implements StageExecutor {
    * Uploads the model, allocates every buffer for `maxBatch` clips, compiles the pipelines it uses. Convolutions
    * use `convLayout` (default 'tiled'; the runtime picks by adapter, src/gpu/kernels/conv.ts).
    */
-  static async create(ctx: GpuContext, plan: ModelPlan, options: { maxBatch: number; convLayout?: ConvLayout }): Promise<GpuExecutor> {
+  static async create(ctx: GpuContext, plan: ModelPlan, options: GpuExecutorOptions): Promise<GpuExecutor> {
     const device = ctx.device;
     const maxBatch = options.maxBatch;
     const layout = options.convLayout ?? 'tiled';
     const reg = registryFor(device);
     const pool = new BufferPool(device);
     const limit = device.limits.maxStorageBufferBindingSize;
-    const kernels = lower(plan, layout, maxBatch);
+    const fused = options.fusePack === false ? new Map<PlannedLayer, PlannedLayer & { op: { type: 'pack' } }>() : fusePacks(plan);
+    const heads = new Set((options.fuseExitHead ?? !ctx.isFallbackAdapter) ? plan.stages.filter(fusableHead) : []);
+    const kernels = lower(plan, layout, maxBatch, fused, heads);
     // Pipelines first, outside the error scopes (a compile failure rejects by itself); then the buffers and bind
     // groups inside scopes of their own, which no other load or recovery on this device can interleave with.
-    await precompileAll(reg, [...new Set([...kernels.values(), 'exit_result', 'exit_gate'] as KernelName[])]);
+    const exitKernels: KernelName[] = [...(heads.size > 0 ? ['exit_head' as const] : []), ...(heads.size < plan.stages.length ? ['exit_result' as const] : []), 'exit_gate'];
+    await precompileAll(reg, [...new Set([...kernels.values(), ...exitKernels])]);
     try {
       return await withErrorScopes(device, 'model upload', async () => {
         const values = new Map<ValueName, GPUBuffer>();
@@ -145,23 +215,44 @@ export class GpuExecutor implements StageExecutor {
           const k = stage.index;
           const active = activeLists[k];
           const dispatches: Dispatch[] = [];
+          const labels: string[] = [];
           for (const l of [...stage.layers, ...stage.exitLayers]) {
-            dispatches.push(await layerDispatch(reg, pool, l, kernels.get(l)!, values, active, maxBatch));
+            const kernel = kernels.get(l);
+            if (!kernel) continue; // a pack fused into its producer
+            const pack = fused.get(l);
+            dispatches.push(await layerDispatch(reg, pool, l, kernel, values, active, maxBatch, pack));
+            labels.push(pack ? `${l.label} + ${pack.label}` : l.label);
           }
-          dispatches.push(
-            await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
-              logits: values.get(stage.logits)!,
-              clips: active,
-              records: records[k],
-            }),
-          );
+          if (heads.has(stage)) {
+            const [g, d] = stage.exitLayers;
+            const op = d.op as PlannedLayer['op'] & { type: 'dense' };
+            dispatches.push(
+              await exitHeadDispatch(reg, pool, mapShape(g.inputInfo, maxBatch), g.inputInfo.kind, op.outFeatures, {
+                x: values.get(g.input)!,
+                wt: pool.upload(op.weights, 0, `${d.label} weights`),
+                bias: pool.upload(op.bias, 0, `${d.label} bias`),
+                clips: active,
+                records: records[k],
+              }),
+            );
+            labels.push(`${g.label} + ${d.label} + exit ${k} record`);
+          } else {
+            dispatches.push(
+              await exitResultDispatch(reg, pool, maxBatch, plan.classes, {
+                logits: values.get(stage.logits)!,
+                clips: active,
+                records: records[k],
+              }),
+            );
+            labels.push(`exit ${k} record`);
+          }
           const gate = await exitGateDispatch(
             reg,
             pool,
             { n: maxBatch, classes: plan.classes, exitIndex: k, criterion: 'entropy', threshold: 0, isLast: k === S - 1 },
             { records: records[k], activeIn: active, activeOut: activeLists[k + 1], decisions },
           );
-          stages.push({ dispatches, gate });
+          stages.push({ dispatches, labels, gate });
         }
         return new GpuExecutor(ctx, plan, maxBatch, pool, values, activeLists, records, decisions, results, stages);
       });
@@ -235,6 +326,14 @@ export class GpuExecutor implements StageExecutor {
     });
   }
 
+  /** Per stage, the dispatches one run of it encodes, in order (layers, exit record; then the gate in `gpu` mode). */
+  dispatchPlan(): DispatchInfo[][] {
+    return this.stages.map((s, k) => [
+      ...s.dispatches.map((d, i) => ({ kernel: d.kernel, label: s.labels[i] })),
+      { kernel: s.gate.kernel, label: `exit ${k} gate` },
+    ]);
+  }
+
   stats(): ExecutorStats {
     const s = this.pool.stats();
     return {
@@ -281,6 +380,7 @@ async function layerDispatch(
   values: Map<ValueName, GPUBuffer>,
   active: GPUBuffer,
   n: number,
+  pack?: PlannedLayer & { op: { type: 'pack' } },
 ): Promise<Dispatch> {
   const input = values.get(l.input)!;
   const output = values.get(l.output)!;
@@ -300,10 +400,16 @@ async function layerDispatch(
             : own === 'lanes' ? convRealWeightsForLanes(op.weights, op.geometry, shape.c) : op.weights,
           'weights',
         ),
-        chan: upload(channelData(t, op.geometry.outChannels), 'params'),
+        chan: upload(
+          pack && t.kind === 'affine'
+            ? fusedPackData({ ...t, residual: null }, pack.op.transform, op.geometry.outChannels)
+            : channelData(t, op.geometry.outChannels),
+          'params',
+        ),
         residual: t.kind === 'affine' && t.residual !== null ? values.get(t.residual) : undefined,
         clips: active,
         out: output,
+        signBits: pack ? values.get(pack.output) : undefined,
       };
       return op.type === 'bconv'
         ? bconvDispatch(reg, pool, shape, op.geometry, gpuTransform(t), buffers, n, own)
@@ -312,11 +418,16 @@ async function layerDispatch(
     case 'pack':
       return packDispatch(reg, pool, shape, { x: input, chan: upload(channelData(op.transform, shape.c), 'params'), clips: active, out: output });
     case 'maxpool':
+    case 'avgpool': {
+      const mode = op.type === 'maxpool' ? 'max' : 'avg';
+      if (pack) {
+        const chan = upload(channelData(pack.op.transform, shape.c), 'pack params');
+        return poolFloatPackDispatch(reg, pool, shape, op.window, mode, { x: input, chan, clips: active, out: output, signBits: values.get(pack.output)! });
+      }
       return l.inputInfo.kind === 'bits'
         ? maxpoolBitsDispatch(reg, pool, shape, op.window, { x: input, clips: active, out: output })
-        : poolFloatDispatch(reg, pool, shape, op.window, 'max', { x: input, clips: active, out: output });
-    case 'avgpool':
-      return poolFloatDispatch(reg, pool, shape, op.window, 'avg', { x: input, clips: active, out: output });
+        : poolFloatDispatch(reg, pool, shape, op.window, mode, { x: input, clips: active, out: output });
+    }
     case 'gap':
       return gapDispatch(reg, pool, shape, l.inputInfo.kind, { x: input, clips: active, out: output });
     case 'dense':

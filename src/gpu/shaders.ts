@@ -6,11 +6,13 @@ import convReal from '../../shaders/conv_real.wgsl?raw';
 import convRealLanes from '../../shaders/conv_real_lanes.wgsl?raw';
 import dense from '../../shaders/dense.wgsl?raw';
 import exitGate from '../../shaders/exit_gate.wgsl?raw';
+import exitHead from '../../shaders/exit_head.wgsl?raw';
 import exitResult from '../../shaders/exit_result.wgsl?raw';
 import gap from '../../shaders/gap.wgsl?raw';
 import maxpoolBits from '../../shaders/maxpool_bits.wgsl?raw';
 import pack from '../../shaders/pack.wgsl?raw';
 import poolFloat from '../../shaders/pool_float.wgsl?raw';
+import poolFloatPack from '../../shaders/pool_float_pack.wgsl?raw';
 import transform from '../../shaders/transform.wgsl?raw';
 import { contractOf, KERNEL_NAMES, type KernelName } from './contract';
 import type { KernelRegistry, KernelSource } from './registry';
@@ -26,11 +28,13 @@ const CODE: Record<KernelName, string> = {
   bconv_lanes: bconvLanes,
   maxpool_bits: maxpoolBits,
   pool_float: poolFloat,
+  pool_float_pack: poolFloatPack,
   gap,
   dense,
   bdense,
   exit_result: exitResult,
   exit_gate: exitGate,
+  exit_head: exitHead,
 };
 
 /** Snippets a kernel appends (its `// beenet:append` line; WGSL has no includes). */

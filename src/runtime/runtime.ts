@@ -31,6 +31,13 @@ export interface RuntimeOptions {
    */
   convLayout?: 'auto' | ConvLayout;
   /**
+   * WebGPU: fewer dispatches per stage (src/gpu/executor.ts). `pack` (default true): each sign-pack runs inside
+   * the kernel that writes its input. `exitHead` (default: on hardware adapters only): an exit's pooling, dense
+   * layer and record run as one dispatch. The tests check both give the same bits as the separate kernels (on
+   * SwiftShader); `false` runs every planned layer as its own dispatch, for profiling or to rule fusion out.
+   */
+  gpuFusion?: { pack?: boolean; exitHead?: boolean };
+  /**
    * WebAssembly backend: worker threads sharing each batch (default 1, the calling thread). With more than 1,
    * clips are split between workers (src/wasm/pool-executor.ts, docs/wasm.md); where workers cannot be
    * started (a built Node bundle), the single-thread executor is used. Integer in [1, 16].
@@ -204,6 +211,8 @@ export class Runtime {
         return GpuExecutor.create(ctx, plan, {
           maxBatch: this.options.maxBatch ?? 64,
           convLayout: layout === 'auto' ? convLayoutFor(ctx.isFallbackAdapter) : layout,
+          fusePack: this.options.gpuFusion?.pack,
+          fuseExitHead: this.options.gpuFusion?.exitHead,
         });
       }
     }

@@ -30,7 +30,7 @@ describe('kernel contract', () => {
   });
 
   it('matches the code the runtime compiles for every kernel, appended snippet included', () => {
-    expect(KERNEL_NAMES.length).toBe(12);
+    expect(KERNEL_NAMES.length).toBe(14);
     for (const name of KERNEL_NAMES) {
       const src = kernelSource(name);
       const c = KERNEL_CONTRACT[name];

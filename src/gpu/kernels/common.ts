@@ -97,7 +97,31 @@ export function transformData(t: OutputTransform, channels: number): Uint32Array
   return out;
 }
 
+/**
+ * The `chan` buffer of a convolution that also packs its affine output (ConvBuffers.signBits): transformData(t)
+ * then the pack's [threshold (f32 bits) [C], flip [C]] (shaders/transform.wgsl, packBit).
+ */
+export function fusedPackData(t: OutputTransform & { kind: 'affine' }, pack: OutputTransform & { kind: 'threshold' }, channels: number): Uint32Array {
+  const a = transformData(t, channels);
+  const b = transformData(pack, channels);
+  const out = new Uint32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
 const dummies = new WeakMap<BufferPool, GPUBuffer>();
+const dummyOutputs = new WeakMap<BufferPool, GPUBuffer>();
+
+/** A small storage buffer bound where a kernel's optional output (a fused pack's `signBits`) is absent. */
+export function dummyOutput(pool: BufferPool): GPUBuffer {
+  let b = dummyOutputs.get(pool);
+  if (!b) {
+    b = pool.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: 'beenet unused output binding' });
+    dummyOutputs.set(pool, b);
+  }
+  return b;
+}
 
 /** A small storage buffer bound where a kernel's optional input (e.g. the residual) is absent. */
 export function dummyStorage(pool: BufferPool): GPUBuffer {

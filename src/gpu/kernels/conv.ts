@@ -8,6 +8,7 @@ import type { ConvLayout } from '../conv-layout';
 export { convLayoutFor, type ConvLayout } from '../conv-layout';
 import {
   badInput,
+  dummyOutput,
   dummyStorage,
   makeDispatch,
   MAX_GROUPS,
@@ -30,6 +31,12 @@ export interface ConvBuffers {
   clips: BufferRange;
   /** threshold: u32 [N, OH, OW, words(O)]; affine: f32 [N, OH, OW, O] */
   out: BufferRange;
+  /**
+   * Affine only, optional: the pack after this layer fused in. u32 [N, OH, OW, words(O)], the signs of `out`
+   * through the pack's threshold and flip, which then follow the transform's parameters in `chan`
+   * (fusedPackData). Absent: a dummy is bound and nothing is packed.
+   */
+  signBits?: BufferRange;
 }
 
 /** Output pixels per invocation along x (the tiled conv kernels). */
@@ -72,19 +79,22 @@ async function convDispatch(
   const tilesX = Math.ceil(os.w / CONV_TILE_X);
   const [mode, act, hasResidual] = transformCodes(transform);
   if (hasResidual && !buffers.residual) badInput(kernel, 'the affine transform has a residual but no residual buffer was given');
+  const packOut = buffers.signBits ? 1 : 0;
+  if (packOut && mode === 0) badInput(kernel, 'signBits (a fused pack) needs the affine transform: a threshold output is packed already');
   const outPixels = os.n * os.h * os.w;
   const steps = g.kernel[0] * g.kernel[1] * inPerPixel;
   const shared = {
     batch: input.n, h: input.h, w: input.w, oh: os.h, ow: os.w, oc: os.c, owords,
-    kh: g.kernel[0], kw: g.kernel[1], sh: g.stride[0], sw: g.stride[1], padTop, padLeft, mode, act, hasResidual,
+    kh: g.kernel[0], kw: g.kernel[1], sh: g.stride[0], sw: g.stride[1], padTop, padLeft, mode, act, hasResidual, packOut,
   };
   const k = g.kernel[0] * g.kernel[1] * input.c;
-  const entries = { ...buffers, residual: hasResidual ? buffers.residual! : dummyStorage(pool) };
+  const entries = { ...buffers, residual: hasResidual ? buffers.residual! : dummyStorage(pool), signBits: buffers.signBits ?? dummyOutput(pool) };
   const required = {
     x: input.n * input.h * input.w * inPerPixel * 4,
     wt: (binary ? bconvGpuWeightWords(g, input.c) : g.outChannels * g.kernel[0] * g.kernel[1] * inPerPixel) * 4,
-    chan: transformWords(transform, g.outChannels) * 4,
+    chan: (transformWords(transform, g.outChannels) + (packOut ? 2 * g.outChannels : 0)) * 4,
     ...(hasResidual ? { residual: outPixels * os.c * 4 } : {}),
+    ...(packOut ? { signBits: outPixels * owords * 4 } : {}),
     clips: activeCount * 4,
     out: (mode === 0 ? outPixels * owords : outPixels * os.c) * 4,
   };

@@ -1,4 +1,4 @@
-// Host side of shaders/exit_result.wgsl and shaders/exit_gate.wgsl: per-clip exit records and the
+// Host side of shaders/exit_result.wgsl, shaders/exit_head.wgsl and shaders/exit_gate.wgsl: per-clip exit records and the
 // GPU-resident exit decision.
 import type { ExitCriterion } from '../../model/graph';
 import type { BufferPool } from '../buffers';
@@ -96,4 +96,61 @@ export async function exitGateDispatch(
     },
     [1, 1, 1],
   );
+}
+
+/** The largest exit head shaders/exit_head.wgsl takes (its workgroup arrays). */
+export const EXIT_HEAD_MAX = { channels: 1024, classes: 256 } as const;
+
+export interface ExitHeadBuffers {
+  /** The map the head pools: packed u32 [N, H, W, words(C)] or f32 [N, H, W, C] */
+  x: BufferRange;
+  /** dense weights f32 [classes, C], bias f32 [classes] */
+  wt: BufferRange;
+  bias: BufferRange;
+  clips: BufferRange;
+  /** f32 [N, classes + 3] */
+  records: BufferRange;
+}
+
+/**
+ * A gap -> dense exit head and its record in one dispatch (shaders/exit_head.wgsl): the same records as
+ * gapDispatch, denseDispatch and exitResultDispatch in turn, without the pooled and logit buffers. One workgroup
+ * per clip.
+ */
+export async function exitHeadDispatch(
+  reg: KernelRegistry,
+  pool: BufferPool,
+  input: { n: number; h: number; w: number; c: number },
+  kind: 'bits' | 'float',
+  classes: number,
+  buffers: ExitHeadBuffers,
+  activeCount = input.n,
+): Promise<Dispatch> {
+  positiveInts('exit_head', { n: input.n, h: input.h, w: input.w, c: input.c, classes });
+  if (kind !== 'bits' && kind !== 'float') badInput('exit_head', `kind must be 'bits' or 'float', got ${String(kind)}`);
+  if (!exitHeadFits(input.c, classes)) {
+    badInput('exit_head', `${input.c} channels and ${classes} classes: at most ${EXIT_HEAD_MAX.channels} and ${EXIT_HEAD_MAX.classes}`);
+  }
+  const hw = input.h * input.w;
+  const words = Math.ceil(input.c / 32);
+  return makeDispatch(
+    reg,
+    pool,
+    'exit_head',
+    { batch: input.n, hw, c: input.c, words, mode: kind === 'bits' ? 0 : 1, classes },
+    buffers,
+    {
+      x: input.n * hw * (kind === 'bits' ? words : input.c) * 4,
+      wt: classes * input.c * 4,
+      bias: classes * 4,
+      clips: activeCount * 4,
+      records: input.n * (classes + 3) * 4,
+    },
+    [1, 1, activeCount],
+  );
+}
+
+/** Whether exit_head takes a head of `channels` pooled channels and `classes` outputs. */
+export function exitHeadFits(channels: number, classes: number): boolean {
+  return channels <= EXIT_HEAD_MAX.channels && classes <= EXIT_HEAD_MAX.classes;
 }

@@ -91,3 +91,49 @@ export async function gapDispatch(
     [Math.ceil(input.c / 64), 1, activeCount],
   );
 }
+
+export interface PoolPackBuffers {
+  /** f32 [N, H, W, C] */
+  x: BufferRange;
+  /** the following pack's transformData({ kind: 'threshold', threshold: F32 [C], flip }) */
+  chan: BufferRange;
+  clips: BufferRange;
+  /** pooled f32 [N, OH, OW, C] */
+  out: BufferRange;
+  /** their packed signs, u32 [N, OH, OW, words(C)] */
+  signBits: BufferRange;
+}
+
+/**
+ * Float pooling fused with the pack after it (shaders/pool_float_pack.wgsl): the floats of poolFloatDispatch and
+ * the words packDispatch would make of them, in one dispatch. One invocation per (output pixel, word).
+ */
+export async function poolFloatPackDispatch(
+  reg: KernelRegistry,
+  pool: BufferPool,
+  input: MapShape,
+  win: Window2d,
+  mode: 'max' | 'avg',
+  buffers: PoolPackBuffers,
+  activeCount = input.n,
+): Promise<Dispatch> {
+  const os = checkWindow('pool_float_pack', input, win);
+  if (mode !== 'max' && mode !== 'avg') badInput('pool_float_pack', `mode must be 'max' or 'avg', got ${String(mode)}`);
+  const words = wordsFor(input.c);
+  const [gx, gy] = grid(os.h * os.w * words);
+  return makeDispatch(
+    reg,
+    pool,
+    'pool_float_pack',
+    { batch: input.n, h: input.h, w: input.w, c: input.c, oh: os.h, ow: os.w, kh: win.kernel[0], kw: win.kernel[1], sh: win.stride[0], sw: win.stride[1], mode: mode === 'avg' ? 1 : 0, words },
+    buffers,
+    {
+      x: input.n * input.h * input.w * input.c * 4,
+      chan: 2 * input.c * 4,
+      clips: activeCount * 4,
+      out: input.n * os.h * os.w * input.c * 4,
+      signBits: input.n * os.h * os.w * words * 4,
+    },
+    [gx, gy, activeCount],
+  );
+}
