@@ -226,7 +226,7 @@ export function calibrateForAccuracy(r: ExitRecords, costs: ExitCosts, target: A
   const { maxDrop, confidence, measure } = { ...DEFAULT_ACCURACY_TARGET, ...target };
   const z = Z_ONE_SIDED.get(confidence);
   if (z === undefined) throw new Error(`confidence must be one of ${[...Z_ONE_SIDED.keys()].join(', ')}, got ${confidence}`);
-  if (measure !== 'lost' && measure !== 'net') throw new Error(`measure must be 'lost' or 'net', got ${String(measure)}`);
+  parseAccuracyMeasure(measure);
   const acc = exitAccuracies(r);
   const floor = acc[acc.length - 1] - maxDrop;
   const within =

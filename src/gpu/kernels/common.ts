@@ -110,27 +110,29 @@ export function fusedPackData(t: OutputTransform & { kind: 'affine' }, pack: Out
   return out;
 }
 
-const dummies = new WeakMap<BufferPool, GPUBuffer>();
-const dummyOutputs = new WeakMap<BufferPool, GPUBuffer>();
+// Two per pool: one bound where an optional input is absent, one where an optional output is; WebGPU forbids a
+// buffer bound writable in a dispatch from being bound a second time in it.
+const dummies = new WeakMap<BufferPool, Map<'input' | 'output', GPUBuffer>>();
 
-/** A small storage buffer bound where a kernel's optional output (a fused pack's `signBits`) is absent. */
-export function dummyOutput(pool: BufferPool): GPUBuffer {
-  let b = dummyOutputs.get(pool);
+function dummyBuffer(pool: BufferPool, role: 'input' | 'output'): GPUBuffer {
+  let mine = dummies.get(pool);
+  if (!mine) dummies.set(pool, (mine = new Map()));
+  let b = mine.get(role);
   if (!b) {
-    b = pool.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: 'beenet unused output binding' });
-    dummyOutputs.set(pool, b);
+    b = pool.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: role === 'input' ? 'beenet unused binding' : 'beenet unused output binding' });
+    mine.set(role, b);
   }
   return b;
 }
 
+/** A small storage buffer bound where a kernel's optional output (a fused pack's `signBits`) is absent. */
+export function dummyOutput(pool: BufferPool): GPUBuffer {
+  return dummyBuffer(pool, 'output');
+}
+
 /** A small storage buffer bound where a kernel's optional input (e.g. the residual) is absent. */
 export function dummyStorage(pool: BufferPool): GPUBuffer {
-  let b = dummies.get(pool);
-  if (!b) {
-    b = pool.device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: 'beenet unused binding' });
-    dummies.set(pool, b);
-  }
-  return b;
+  return dummyBuffer(pool, 'input');
 }
 
 export function sizeOf(r: BufferRange): number {
