@@ -86,7 +86,8 @@ function imageSplits(d: ModelDescription, a: Args, meanStd: MeanStd): { val: Eva
   const task = d.task === 'digits' ? 'digits' : 'kws';
   // The training run's FSDD level copies (its provenance says how many) are part of its training statistics.
   const gainCopies = Number(d.provenance?.fsddGainCopies ?? 0);
-  const extra = task === 'digits' ? fsddExtraClips(a.fsdd, d.frontend, { gainCopies }) : [];
+  const speedRange = Number(d.provenance?.fsddSpeedRange ?? 0);
+  const extra = task === 'digits' ? fsddExtraClips(a.fsdd, d.frontend, { gainCopies, speedRange }) : [];
   const data = loadImageTask(a.corpus, { task, seed: a.seed }, 'out/cache', log, extra);
   if (data.labelNames.join('|') !== d.labels.join('|')) throw new Error(`the image task's labels differ from the model's`);
   // loadImageTask normalises with the training split's statistics, which the model file must hold.

@@ -44,6 +44,7 @@ const FLAGS = {
   corpus: { type: 'string', default: '../shared/data/speech-commands-v2', help: 'the spectrogram corpus' },
   fsdd: { type: 'string', default: '../shared/data/fsdd/recordings', help: 'FSDD recordings (digits)' },
   'fsdd-gain-copies': { type: 'number', default: 0, help: 'digits: copies of each FSDD training/validation clip at a random gain' },
+  'fsdd-speed': { type: 'number', default: 0, help: 'digits: each FSDD copy also at a random speed 1 +- this (e.g. 0.1)' },
   manifest: { type: 'string', help: 'dataset manifest (default data/<task>/manifest.json)' },
   'log-offset': { type: 'number', default: 1e-2, help: 'log-mel offset (synthesised data)' },
   widths: { type: 'list', help: 'channels of each block, e.g. 32,64,128,256' },
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     task === 'synthetic'
       ? syntheticData(6, 60, 20, seed)
       : images
-        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.fsdd, frontend, { gainCopies: a['fsdd-gain-copies'] }) : [])
+        ? loadImageTask(corpus, { task: task === 'digits' ? 'digits' : 'kws', seed }, 'out/cache', log, task === 'digits' ? fsddExtraClips(a.fsdd, frontend, { gainCopies: a['fsdd-gain-copies'], speedRange: a['fsdd-speed'] }) : [])
         : loadTask(task, a.manifest ?? `data/${task}/manifest.json`, frontend, log);
   log(`${task}: ${data.train.count} train / ${data.validation.count} validation / ${data.test.count} test clips, ${data.labelNames.length} classes`);
   const cfg = defaultConfig(arch, [data.frames, data.bands, 1], data.labelNames.length);
@@ -232,6 +233,7 @@ async function main(): Promise<void> {
     ...(a.init ? warmStartProvenance(a.init, res.earlier) : {}),
     // evaluate.ts rebuilds the same training split (its statistics are the model's normalisation).
     ...(images && task === 'digits' && a['fsdd-gain-copies'] > 0 ? { fsddGainCopies: a['fsdd-gain-copies'] } : {}),
+    ...(images && task === 'digits' && a['fsdd-gain-copies'] > 0 && a['fsdd-speed'] > 0 ? { fsddSpeedRange: a['fsdd-speed'] } : {}),
   };
   const model = exportModel(input);
   const check = await checkConsistency(model, data.validation.features, valRec, cal.thresholds);

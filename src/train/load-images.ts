@@ -81,17 +81,30 @@ export interface FsddOptions {
    * The test split is never copied.
    */
   gainCopies?: number;
+  /**
+   * When > 0, each copy is also played at a random speed 1 ± this much (uniform, in steps of 0.01): the
+   * recording read as if sampled at speed x its rate, so pitch, formants and tempo move together, as between a
+   * shorter and a longer vocal tract. Four training voices are few; this is how they become more. Drawn from its
+   * own seed, so the gains are those of the same count without it.
+   */
+  speedRange?: number;
 }
+
+/** Steps of the speed factor (0.01): 8 kHz x speed is then a whole number of Hz. */
+const SPEED_STEPS = 100;
 
 /** FSDD recordings through the model's front end, as extra clips of each split (digits on real voices). */
 export function fsddExtraClips(dir: string, frontend: FrontendConfig, options: FsddOptions = {}): ExtraClips[] {
   const copies = options.gainCopies ?? 0;
   if (!Number.isInteger(copies) || copies < 0) throw new Error(`gainCopies must be a whole number >= 0, got ${copies}`);
+  const speedRange = options.speedRange ?? 0;
+  if (!(speedRange >= 0 && speedRange < 0.5)) throw new Error(`speedRange must be in [0, 0.5), got ${speedRange}`);
   const clips = listFsdd(dir);
   // Raw features, like the image pixels: the caller normalises (a model's config names its statistics).
   const fe: FrontendConfig = { ...frontend, normalization: null };
   const per = featureShape(fe).reduce((x, y) => x * y, 1);
   const rng = new Rng(0xf5dd);
+  const speedRng = new Rng(0x5eed);
   return (['train', 'validation', 'test'] as const).map((split) => {
     const sel = clips.filter((c) => c.split === split);
     const n = split === 'test' ? 0 : copies;
@@ -109,9 +122,17 @@ export function fsddExtraClips(dir: string, frontend: FrontendConfig, options: F
         const db = Math.round(10 * FSDD_GAIN_MIN_DB * rng.next()) / 10;
         const gain = 10 ** (db / 20);
         const quieter = wav.samples.map((x) => x * gain);
-        features.set(audioToFeatures(quieter, wav.sampleRate, fe), at++ * per);
+        let rate = wav.sampleRate;
+        let id = `fsdd/${c.file}@${db.toFixed(1)}dB`;
+        if (speedRange > 0) {
+          const steps = Math.round(SPEED_STEPS * speedRange * (2 * speedRng.next() - 1));
+          rate = (wav.sampleRate * (SPEED_STEPS + steps)) / SPEED_STEPS;
+          if (!Number.isInteger(rate)) throw new Error(`${c.file}: ${wav.sampleRate} Hz x speed is not a whole rate`);
+          id += `@x${((SPEED_STEPS + steps) / SPEED_STEPS).toFixed(2)}`;
+        }
+        features.set(audioToFeatures(quieter, rate, fe), at++ * per);
         labels.push(c.label);
-        ids.push(`fsdd/${c.file}@${db.toFixed(1)}dB`);
+        ids.push(id);
       }
     }
     return { split, features, labels, ids };

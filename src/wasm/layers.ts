@@ -169,13 +169,19 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
       const { data, opad } = convWeights(op.weights, g.outChannels, kh * kw, s.c);
       const wt = k.put(data);
       const tp = prepareTransform(k, op.transform, os.c, true);
+      // A pointwise conv (1 x 1, stride 1, no padding: the shortcuts) is one row of h * w pixels in NHWC, so the
+      // kernel's four-pixel loop runs over the whole map; by rows, a 5-wide map computed 8 pixels for every 5
+      // (the row's last group of four overlaps the first). The same sums, in the same order.
+      const pointwise = kh === 1 && kw === 1 && g.stride[0] === 1 && g.stride[1] === 1 && padTop === 0 && padLeft === 0;
+      const [rh, rw] = pointwise ? [1, s.h * s.w] : [s.h, s.w];
+      const [roh, row] = pointwise ? [1, os.h * os.w] : [os.h, os.w];
       return {
-        scratchBytes: 4 * os.w * opad + 32,
+        scratchBytes: 4 * row * opad + 32,
         output: op.transform.kind === 'threshold' ? bits(os) : floats(os),
         hasResidual: hasResidual(op.transform),
         run(x, out, residual, scratch) {
           setResidual(k, tp, residual);
-          e.convReal(x, s.h, s.w, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, os.h, os.w, tp, out, align16(scratch));
+          e.convReal(x, rh, rw, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, roh, row, tp, out, align16(scratch));
         },
       };
     }

@@ -73,6 +73,47 @@ describe('FSDD clips', () => {
     expect(fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 2 })[0].features).toEqual(train.features);
   });
 
+  it('plays each copy at a random speed too when asked, with the same gains as without', () => {
+    const gainOnly = fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 2 });
+    const sped = fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 2, speedRange: 0.12 });
+    // The originals and the test split are untouched.
+    expect(sped[2].features).toEqual(gainOnly[2].features);
+    const speeds = new Set<string>();
+    for (const [s, split] of sped.slice(0, 2).entries()) {
+      expect(split.ids).toHaveLength(gainOnly[s].ids.length);
+      for (const [i, id] of split.ids.entries()) {
+        const at = split.features.subarray(i * PER, (i + 1) * PER);
+        if (i % 3 === 0) {
+          expect(id).toBe(gainOnly[s].ids[i]);
+          expect(at).toEqual(gainOnly[s].features.subarray(i * PER, (i + 1) * PER));
+          continue;
+        }
+        const m = /^fsdd\/(.+)@(-?\d+\.\d)dB@x(\d\.\d\d)$/.exec(id);
+        expect(m, id).not.toBeNull();
+        // The gain is the one the same copy gets without speed changes.
+        expect(`fsdd/${m![1]}@${m![2]}dB`).toBe(gainOnly[s].ids[i]);
+        const speed = Number(m![3]);
+        expect(speed).toBeGreaterThanOrEqual(0.88);
+        expect(speed).toBeLessThanOrEqual(1.12);
+        speeds.add(m![3]);
+        // Exactly the recording read as if sampled at speed x its rate, at the gain its id names.
+        const wav = decodeWav(readFileSync(join(dir, m![1])));
+        const gain = 10 ** (Number(m![2]) / 20);
+        expect(at).toEqual(audioToFeatures(wav.samples.map((x) => x * gain), Math.round(wav.sampleRate * speed), MICROFRONTEND_16K));
+      }
+    }
+    // Speeds vary (28 + 40 copies here), and a faster copy of a tone is a higher tone: its features differ.
+    expect(speeds.size).toBeGreaterThan(5);
+    expect(sped[0].features).not.toEqual(gainOnly[0].features);
+    expect(fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 2, speedRange: 0.12 })[0].features).toEqual(sped[0].features);
+  });
+
+  it('rejects a speed range outside [0, 0.5)', () => {
+    expect(() => fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 1, speedRange: -0.1 })).toThrow(/speedRange/);
+    expect(() => fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 1, speedRange: 0.5 })).toThrow(/speedRange/);
+    expect(() => fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 1, speedRange: Number.NaN })).toThrow(/speedRange/);
+  });
+
   it('rejects a copy count that is not a whole number', () => {
     expect(() => fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: 1.5 })).toThrow(/gainCopies/);
     expect(() => fsddExtraClips(dir, MICROFRONTEND_16K, { gainCopies: -1 })).toThrow(/gainCopies/);

@@ -187,10 +187,12 @@ export function convRow(
   const rowInside = iy0 >= 0 && iy0 + kh <= h;
   let ox = 0;
   while (ox < ow) {
-    // Four interior pixels at a time; the interior's last group may start before `ox` and recompute a pixel
-    // already done (the same sums, so the same values), rather than leave up to three to the slow path.
-    const start = ox + 3 <= oxHi ? ox : oxHi - 3;
-    if (rowInside && ox >= oxLo && ox <= oxHi && start >= oxLo) {
+    // Four interior pixels at a time. With three left, the last group starts one early and recomputes a pixel
+    // already done (the same sums, so the same values); one or two left cost less one at a time than a whole
+    // group (the kws stem's rows have nine interior pixels: the overlapping group computed twelve).
+    const left = oxHi - ox + 1;
+    const start = left >= 4 ? ox : oxHi - 3;
+    if (rowInside && ox >= oxLo && left >= 3 && start >= oxLo) {
       const at = accRow + (<usize>(start * opad) << 2);
       const ix0 = start * sx - padLeft;
       if (cin == 1) fourPixelsC1(x, w, wt, opad, kh, kw, sx, iy0, ix0, at);
