@@ -106,6 +106,7 @@ async function main(): Promise<void> {
   // --data images: the Speech Commands spectrogram images (real speakers), whose pixels are what the
   // microfrontend front end computes from audio; the model file then carries that front end.
   const images = a.data === 'images';
+  if (a['fsdd-speed'] > 0 && !(a['fsdd-gain-copies'] > 0)) throw new Error('--fsdd-speed changes the speed of the FSDD copies: it needs --fsdd-gain-copies N (N >= 1)');
   const corpus = a.corpus;
   const frontend: FrontendConfig = images ? { ...MICROFRONTEND_16K } : { ...DEFAULT_FRONTEND, logOffset: a['log-offset'] };
   await initTrainingBackend();

@@ -170,8 +170,8 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
       const wt = k.put(data);
       const tp = prepareTransform(k, op.transform, os.c, true);
       // A pointwise conv (1 x 1, stride 1, no padding: the shortcuts) is one row of h * w pixels in NHWC, so the
-      // kernel's four-pixel loop runs over the whole map; by rows, a 5-wide map computed 8 pixels for every 5
-      // (the row's last group of four overlaps the first). The same sums, in the same order.
+      // kernel's four-pixel loop runs over the whole map instead of stopping at every row's end (a 5-wide map:
+      // one group of four and a slow single pixel per row). The same sums, in the same order.
       const pointwise = kh === 1 && kw === 1 && g.stride[0] === 1 && g.stride[1] === 1 && padTop === 0 && padLeft === 0;
       const [rh, rw] = pointwise ? [1, s.h * s.w] : [s.h, s.w];
       const [roh, row] = pointwise ? [1, os.h * os.w] : [os.h, os.w];
