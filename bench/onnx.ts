@@ -5,7 +5,8 @@
 //   npm run bench:onnx [-- --model kws-reactnet,kws-xnornet] [--threads 1,2] [--batches 1,64] [--quick]
 //     [--real-clips 1831] [--out-dir bench/results]
 // ORT fixes its thread count when its WebAssembly module starts, so each thread count runs in a child process
-// (this script with --child); the children run one after the other, never at the same time.
+// (this script with --child); the children run one after the other, never at the same time. Above one thread,
+// beenet and ORT each get a child of their own (--side), so ORT's busy threads do not slow beenet's workers.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ const args = cliArgs(
     'real-clips': { type: 'number', default: 1831, help: `agreement on at most this many wavs of ${REAL_DIR} when it exists (kws models; 0: skip)` },
     'out-dir': { type: 'string', default: join(ROOT, 'bench', 'results'), help: 'where results go' },
     child: { type: 'boolean', help: '(internal) measure one thread count and write --result' },
+    side: { type: 'string', default: 'both', help: "(internal) the child times 'both' in turns, or 'beenet' or 'ort' alone" },
     result: { type: 'string', help: '(internal) the child\'s result file' },
   },
 );
@@ -46,6 +48,7 @@ const options: OnnxTimingOptions = args.quick
 
 interface ChildResult {
   threads: number;
+  side: Side;
   inputs: Record<string, string>;
   rows: OnnxRow[];
   ort: string;
@@ -64,7 +67,9 @@ function timingInputs(model: BeeModel): { features: Float32Array[]; source: stri
   return { features: syntheticFeatures(16, size, 1), source: '16 synthetic feature maps' };
 }
 
-async function measureChild(threads: number): Promise<ChildResult> {
+type Side = 'both' | 'beenet' | 'ort';
+
+async function measureChild(threads: number, side: Side): Promise<ChildResult> {
   const rows: OnnxRow[] = [];
   const inputs: Record<string, string> = {};
   for (const id of args.model) {
@@ -73,10 +78,10 @@ async function measureChild(threads: number): Promise<ChildResult> {
     const { features, source } = timingInputs(bee);
     inputs[id] = source;
     const maxBatch = Math.max(...options.batches);
-    const runtime: Runtime = await createNodeRuntime({ backend: 'wasm', maxBatch, ...(threads > 1 ? { threads } : {}) });
-    const model: BeenetModel = await runtime.load(file);
+    const runtime: Runtime | null = side === 'ort' ? null : await createNodeRuntime({ backend: 'wasm', maxBatch, ...(threads > 1 ? { threads } : {}) });
+    const model: BeenetModel | null = runtime ? await runtime.load(file) : null;
     const sessions: { variant: string; e: OnnxExport; s: InferenceSession }[] = [];
-    for (const precision of ['float32', 'int8'] as const) {
+    for (const precision of side === 'beenet' ? [] : (['float32', 'int8'] as const)) {
       const e = exportOnnx(bee.description, bee.tensors, { precision });
       sessions.push({ variant: precision, e, s: await createSession(e.bytes, threads) });
     }
@@ -87,11 +92,11 @@ async function measureChild(threads: number): Promise<ChildResult> {
       log(`  ${id} threads ${threads} ${row.runtime} ${row.variant} batch ${row.batch}: ${row.msPerClip.toFixed(3)} ms/clip (median of ${row.call.n} calls)${row.meanExit !== undefined ? `, mean exit ${row.meanExit.toFixed(2)}` : ''}`);
     }
     for (const { s } of sessions) await s.release();
-    model.dispose();
-    runtime.dispose();
+    model?.dispose();
+    runtime?.dispose();
   }
   const { loadavg } = await import('node:os');
-  return { threads, inputs, rows, ort: ortVersion(), loadAverage: loadavg() };
+  return { threads, side, inputs, rows, ort: ortVersion(), loadAverage: loadavg() };
 }
 
 interface AgreementResult {
@@ -156,8 +161,8 @@ async function agreement(id: string): Promise<AgreementResult> {
       });
       for (const r of await model.classifyBatch(part, {})) calibrated.push(r.classIndex);
     }
-    model.dispose();
-    runtime.dispose();
+    model?.dispose();
+    runtime?.dispose();
     const check = w.features.slice(0, args.quick ? 8 : 32);
     const cpu = (await referenceLogits(plan, check)).at(-1)!;
     const cpuCheck = { clips: check.length, sameClass: cpu.filter((l, i) => argmax(l) === full[i]).length };
@@ -197,7 +202,7 @@ interface OnnxBenchResult {
   notes: string[];
   inputs: Record<string, string>;
   /** Per child: its thread count and the load average when it finished. */
-  children: { threads: number; loadAverage: number[] }[];
+  children: { threads: number; side: Side; loadAverage: number[] }[];
   rows: OnnxRow[];
   ratios: OnnxRatio[];
   agreement: AgreementResult[];
@@ -241,7 +246,8 @@ function markdown(r: OnnxBenchResult, jsonName: string): string {
 async function main(): Promise<void> {
   const threads = args.threads.map(Number);
   if (args.child) {
-    const result = await measureChild(threads[0]);
+    if (!['both', 'beenet', 'ort'].includes(args.side)) throw new Error(`--side is both, beenet or ort, got ${args.side}`);
+    const result = await measureChild(threads[0], args.side as Side);
     if (!args.result) throw new Error('--child needs --result');
     writeFileSync(args.result, JSON.stringify(result));
     process.exit(0);
@@ -249,14 +255,20 @@ async function main(): Promise<void> {
   const run = runInfo();
   log(`${args.quick ? 'quick ' : ''}run on ${run.machine.cpu} x${run.machine.cores}, load ${run.machine.loadAverage.map((x) => x.toFixed(1)).join('/')}; models ${args.model.join(', ')}; threads ${threads.join(', ')}; batches ${options.batches.join(', ')}`);
   const children: ChildResult[] = [];
+  // One thread: both sides in one process, in turns call by call (drifting load hits them alike). More threads:
+  // each side in a process of its own, because ORT's intra-op threads keep a core busy after each of its runs,
+  // which halved beenet's two-worker pool beside it (kws-reactnet, batch 64: 0.15-0.17 ms a clip alone,
+  // 0.27-0.28 with ORT's calls in between).
   for (const t of threads) {
-    const file = join(tmpdir(), `beenet-onnx-bench-${process.pid}-${t}.json`);
-    const childArgs = ['--import', 'tsx', '--import', './scripts/wgsl-loader.mjs', 'bench/onnx.ts', '--child', '--threads', String(t), '--result', file,
-      '--model', args.model.join(','), '--batches', options.batches.join(','), ...(args.quick ? ['--quick'] : [])];
-    log(`threads ${t}: child process`);
-    const r = spawnSync(process.execPath, childArgs, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 30 * 60_000 });
-    if (r.status !== 0) throw new Error(`the ${t}-thread child exited with ${r.status ?? r.signal}`);
-    children.push(JSON.parse(readFileSync(file, 'utf8')) as ChildResult);
+    for (const side of t > 1 ? (['beenet', 'ort'] as const) : (['both'] as const)) {
+      const file = join(tmpdir(), `beenet-onnx-bench-${process.pid}-${t}-${side}.json`);
+      const childArgs = ['--import', 'tsx', '--import', './scripts/wgsl-loader.mjs', 'bench/onnx.ts', '--child', '--threads', String(t), '--side', side, '--result', file,
+        '--model', args.model.join(','), '--batches', options.batches.join(','), ...(args.quick ? ['--quick'] : [])];
+      log(`threads ${t}: child process${side === 'both' ? '' : ` (${side} alone)`}`);
+      const r = spawnSync(process.execPath, childArgs, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], timeout: 30 * 60_000 });
+      if (r.status !== 0) throw new Error(`the ${t}-thread ${side} child exited with ${r.status ?? r.signal}`);
+      children.push(JSON.parse(readFileSync(file, 'utf8')) as ChildResult);
+    }
   }
   const agreementResults: AgreementResult[] = [];
   for (const id of args.model) agreementResults.push(await agreement(id));
@@ -272,9 +284,10 @@ async function main(): Promise<void> {
       'beenet: the WASM SIMD backend (createNodeRuntime({ backend: "wasm", threads })), `full` = entropy threshold 0 (every block, every exit checked), `calibrated` = the exit policy in the model file; classifyBatch of `{ features }`.',
       'ORT: onnxruntime-web WASM (SIMD, numThreads = threads), graphOptimizationLevel all, the model from src/train/onnx (scripts/export-onnx.ts) with the same weights: last exit only, no early exit. float32: Sign-style thresholds + Conv with +-1 weights; int8: QDQ (uint8 activations, zero point 128; int8 weights) that ORT fuses into QLinearConv, accumulators requantised at step 2.',
       'Both sides take the same normalised features (the front end is not timed). ms per clip = median call time / batch.',
+      'One thread: beenet and ORT in one process, in turns call by call. Two or more: each alone in its own process, one after the other (ORT\'s intra-op threads stay busy after its runs and slow a beenet worker pool beside them).',
     ],
     inputs: Object.assign({}, ...children.map((c) => c.inputs)) as Record<string, string>,
-    children: children.map((c) => ({ threads: c.threads, loadAverage: c.loadAverage })),
+    children: children.map((c) => ({ threads: c.threads, side: c.side, loadAverage: c.loadAverage })),
     rows,
     ratios: onnxRatios(rows),
     agreement: agreementResults,

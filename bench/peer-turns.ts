@@ -63,10 +63,26 @@ function batchOf(features: readonly Float32Array[], start: number, n: number): F
   return Array.from({ length: n }, (_, i) => features[(start + i) % features.length]);
 }
 
-/** Per batch size: beenet full, beenet calibrated, then each ORT variant in the order given; round r takes clips from r * batch on. */
+/** beenet's two operating points at one batch size: full (threshold 0) and calibrated (the model's policy). */
+function beenetCells(at: { model: string; threads: number }, beenet: BeenetModel, features: readonly Float32Array[], batch: number): OnnxCell[] {
+  const points: [string, ExitOptions][] = [['full', { criterion: 'entropy', threshold: 0 }], ['calibrated', {}]];
+  return points.map(([variant, opts]): OnnxCell => ({
+    row: { ...at, runtime: 'beenet-wasm', variant, batch },
+    call: async (round) => {
+      const res = await beenet.classifyBatch(batchOf(features, round * batch, batch).map((f) => ({ features: f })), opts);
+      return { exit: res.map((r) => r.exit), ops: res.map((r) => r.binaryOpsFraction) };
+    },
+    samples: [], exits: [], ops: [],
+  }));
+}
+
+/**
+ * Per batch size: beenet full, beenet calibrated, then each ORT variant in the order given; round r takes clips
+ * from r * batch on. `beenet` null: ORT's cells only (a process that times one side alone).
+ */
 export function onnxCells(
   at: { model: string; threads: number },
-  beenet: BeenetModel,
+  beenet: BeenetModel | null,
   ort: readonly OrtVariant[],
   features: readonly Float32Array[],
   batches: readonly number[],
@@ -75,17 +91,7 @@ export function onnxCells(
   for (const batch of batches) {
     // ORT's inputs are stacked before timing; beenet's `{ features }` list is built per call.
     const stacked = Array.from({ length: 4 }, (_, r) => stackFeatures(batchOf(features, r * batch, batch)));
-    const points: [string, ExitOptions][] = [['full', { criterion: 'entropy', threshold: 0 }], ['calibrated', {}]];
-    for (const [variant, opts] of points) {
-      cells.push({
-        row: { ...at, runtime: 'beenet-wasm', variant, batch },
-        call: async (round) => {
-          const res = await beenet.classifyBatch(batchOf(features, round * batch, batch).map((f) => ({ features: f })), opts);
-          return { exit: res.map((r) => r.exit), ops: res.map((r) => r.binaryOpsFraction) };
-        },
-        samples: [], exits: [], ops: [],
-      });
-    }
+    if (beenet) cells.push(...beenetCells(at, beenet, features, batch));
     for (const { variant, run } of ort) {
       cells.push({
         row: { ...at, runtime: 'ort-wasm', variant, batch },
