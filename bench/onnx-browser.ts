@@ -18,7 +18,7 @@ import { exportOnnx } from '../src/train/onnx/export';
 import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../test/helpers/chromium';
 import { cliArgs } from '../scripts/cli-args';
 import { ROOT, runInfo, type RunInfo } from './env';
-import type { OnnxPageManifest, OnnxPageModel, OnnxPageOptions, OnnxPageResult } from './onnx-page/protocol';
+import type { OnnxPageManifest, OnnxPageModel, OnnxPageOptions, OnnxPageResult, PageSide } from './onnx-page/protocol';
 import { onnxRatios, type OnnxRatio, type OnnxRow } from './peer-turns';
 
 const REAL_DIR = resolve(ROOT, '..', 'shared', 'data', 'speech-commands-v2', 'test-wav-40pct');
@@ -110,6 +110,7 @@ function ortFiles(): Plugin {
 
 interface PageRun {
   threads: number;
+  side: PageSide;
   result: OnnxPageResult;
   /** 1/5/15-minute load averages when the page finished. */
   loadAverage: number[];
@@ -118,7 +119,10 @@ interface PageRun {
 
 async function runPages(browser: Browser, port: number): Promise<PageRun[]> {
   const out: PageRun[] = [];
-  for (const threads of args.threads.map(Number)) {
+  // Above one thread each runtime gets a page load of its own: ORT's pthreads stay busy after its runs and slowed
+  // beenet's worker pool beside them (measured in Node: bench/onnx.ts). One thread: both in turns on one page.
+  const loads = args.threads.map(Number).flatMap((threads) => (threads > 1 ? (['beenet', 'ort'] as const) : (['both'] as const)).map((side) => ({ threads, side })));
+  for (const { threads, side } of loads) {
     const t0 = performance.now();
     // A fresh context per thread count: nothing (ORT's module, beenet's workers, caches) carries over.
     const context = await browser.newContext();
@@ -129,14 +133,15 @@ async function runPages(browser: Browser, port: number): Promise<PageRun[]> {
       else if (msg.type() === 'error' || msg.type() === 'warning') log(`  (page ${msg.type()}) ${text.slice(0, 300)}`);
     });
     page.on('pageerror', (e) => log(`  (page exception) ${e.message}`));
-    log(`threads ${threads}: http://localhost:${port}/?threads=${threads}`);
-    await page.goto(`http://localhost:${port}/?threads=${threads}`);
+    const url = `http://localhost:${port}/?threads=${threads}&side=${side}`;
+    log(`threads ${threads}${side === 'both' ? '' : ` (${side} alone)`}: ${url}`);
+    await page.goto(url);
     await page.waitForFunction(() => window.__onnxResult !== undefined || window.__onnxError !== undefined, undefined, { timeout: (args.quick ? 5 : 30) * 60_000, polling: 500 });
     const error = await page.evaluate(() => window.__onnxError ?? null);
     if (error) throw new Error(`the page (threads ${threads}) failed: ${error}`);
     const result = await page.evaluate(() => window.__onnxResult ?? null);
     if (!result) throw new Error('the page left no result');
-    out.push({ threads, result, loadAverage: loadavg(), seconds: (performance.now() - t0) / 1000 });
+    out.push({ threads, side, result, loadAverage: loadavg(), seconds: (performance.now() - t0) / 1000 });
     await context.close();
   }
   return out;
@@ -153,25 +158,25 @@ interface OnnxChromiumResult {
   notes: string[];
   inputs: Record<string, string>;
   /** Per page load: threads asked for, ORT's effective numThreads, load average at the end, seconds. */
-  pages: { threads: number; ortThreads: number; loadAverage: number[]; seconds: number }[];
+  pages: { threads: number; side: PageSide; ortThreads: number; loadAverage: number[]; seconds: number }[];
   rows: OnnxRow[];
   ratios: OnnxRatio[];
   /** Per page load and model: ORT's class vs beenet's last exit on every staged clip. */
-  agreement: (OnnxPageResult['agreement'][number] & { threads: number })[];
+  agreement: (OnnxPageResult['agreement'][number] & { threads: number; side: PageSide })[];
 }
 
 function markdown(r: OnnxChromiumResult, jsonName: string): string {
   const m = r.run.machine;
   const L: string[] = [`# beenet vs ONNX Runtime Web (WASM) in Chromium${r.quick ? ' (quick smoke run, not for citing)' : ''}${r.options.timing ? '' : ' (agreement only, nothing timed)'}`, ''];
-  L.push(`Run ${r.run.date}, commit \`${r.run.commit}\`${r.run.dirty ? ' (dirty)' : ''}; ${m.cpu}, ${m.cores} cores (navigator.hardwareConcurrency ${r.browser.hardwareConcurrency}), ${m.memoryGiB} GiB; headless Chromium ${r.browser.chromium}, onnxruntime-web ${r.versions.ort}; crossOriginIsolated ${r.browser.crossOriginIsolated}; load average at start ${m.loadAverage.map((x) => x.toFixed(1)).join(' / ')}, after each page ${r.pages.map((p) => `${p.threads} thread(s): ${p.loadAverage[0].toFixed(1)}`).join(', ')} (the cores are shared with other work: figures are noisy). Raw data: \`${jsonName}\`. The Node run of the same comparison: onnx-latest.md.`, '');
+  L.push(`Run ${r.run.date}, commit \`${r.run.commit}\`${r.run.dirty ? ' (dirty)' : ''}; ${m.cpu}, ${m.cores} cores (navigator.hardwareConcurrency ${r.browser.hardwareConcurrency}), ${m.memoryGiB} GiB; headless Chromium ${r.browser.chromium}, onnxruntime-web ${r.versions.ort}; crossOriginIsolated ${r.browser.crossOriginIsolated}; load average at start ${m.loadAverage.map((x) => x.toFixed(1)).join(' / ')}, after each page ${r.pages.map((p) => `${p.threads} thread(s)${p.side === 'both' ? '' : ` ${p.side}`}: ${p.loadAverage[0].toFixed(1)}`).join(', ')} (the cores are shared with other work: figures are noisy). Raw data: \`${jsonName}\`. The Node run of the same comparison: onnx-latest.md.`, '');
   for (const n of r.notes) L.push(`- ${n}`);
   L.push('');
   for (const id of [...new Set(r.rows.map((x) => x.model))]) {
     L.push(`## ${id}`, '', `Timing inputs: ${r.inputs[id]}.`, '');
     L.push('| threads (ORT effective) | batch | beenet full | beenet calibrated (mean exit, binary ops) | ORT float32 | ORT int8 | full / int8 | calibrated / int8 | full / float32 |', '|---|---|---|---|---|---|---|---|---|');
-    for (const p of r.pages) {
+    for (const t of r.options.threads) {
+      const ortThreads = r.pages.find((p) => p.threads === t && p.side !== 'beenet')?.ortThreads ?? '?';
       for (const b of r.options.batches) {
-        const t = p.threads;
         const get = (rt: OnnxRow['runtime'], v: string): OnnxRow | undefined => r.rows.find((x) => x.model === id && x.threads === t && x.batch === b && x.runtime === rt && x.variant === v);
         const ratio = (what: string): string => {
           const v = r.ratios.find((x) => x.model === id && x.threads === t && x.batch === b && x.what === what)?.value;
@@ -179,13 +184,13 @@ function markdown(r: OnnxChromiumResult, jsonName: string): string {
         };
         const ms = (x?: OnnxRow): string => (x ? x.msPerClip.toFixed(3) : 'n/a');
         const cal = get('beenet-wasm', 'calibrated');
-        L.push(`| ${t} (${p.ortThreads}) | ${b} | ${ms(get('beenet-wasm', 'full'))} | ${ms(cal)} (${cal?.meanExit?.toFixed(2) ?? '?'}, ${cal?.binaryOpsFraction !== undefined ? (100 * cal.binaryOpsFraction).toFixed(0) : '?'} %) | ${ms(get('ort-wasm', 'float32'))} | ${ms(get('ort-wasm', 'int8'))} | ${ratio('beenet full / ORT int8')} | ${ratio('beenet calibrated / ORT int8')} | ${ratio('beenet full / ORT float32')} |`);
+        L.push(`| ${t} (${ortThreads}) | ${b} | ${ms(get('beenet-wasm', 'full'))} | ${ms(cal)} (${cal?.meanExit?.toFixed(2) ?? '?'}, ${cal?.binaryOpsFraction !== undefined ? (100 * cal.binaryOpsFraction).toFixed(0) : '?'} %) | ${ms(get('ort-wasm', 'float32'))} | ${ms(get('ort-wasm', 'int8'))} | ${ratio('beenet full / ORT int8')} | ${ratio('beenet calibrated / ORT int8')} | ${ratio('beenet full / ORT float32')} |`);
       }
     }
     L.push('', 'ms per clip (median call time / batch); a ratio below 1 means beenet is faster.', '');
     for (const a of r.agreement.filter((x) => x.model === id)) {
       const pc = (n: number): string => (100 * n / a.clips).toFixed(2);
-      L.push(`Agreement in the page (${a.threads} thread(s)), ORT's class vs beenet WASM's last exit (full network) on all ${a.clips} clips: float32 ${a.float32.sameClass}/${a.clips} (${pc(a.float32.sameClass)} %, max |logit diff| ${a.float32.maxAbsDiff.toExponential(1)}), int8 ${a.int8.sameClass}/${a.clips} (${pc(a.int8.sameClass)} %, max |logit diff| ${a.int8.maxAbsDiff.toFixed(3)}).`, '');
+      L.push(`Agreement in the page (${a.threads} thread(s)${a.side === 'both' ? '' : `, the ${a.side}-timing load`}), ORT's class vs beenet WASM's last exit (full network) on all ${a.clips} clips: float32 ${a.float32.sameClass}/${a.clips} (${pc(a.float32.sameClass)} %, max |logit diff| ${a.float32.maxAbsDiff.toExponential(1)}), int8 ${a.int8.sameClass}/${a.clips} (${pc(a.int8.sameClass)} %, max |logit diff| ${a.int8.maxAbsDiff.toFixed(3)}).`, '');
     }
   }
   return L.join('\n') + '\n';
@@ -226,18 +231,18 @@ async function main(): Promise<void> {
       run,
       browser: { chromium: version, userAgent: first.userAgent, hardwareConcurrency: first.hardwareConcurrency, crossOriginIsolated: pages.every((p) => p.result.crossOriginIsolated), flags: CHROMIUM_FLAGS },
       versions: { ort: first.ortVersion },
-      options: { ...options, threads: pages.map((p) => p.threads) },
+      options: { ...options, threads: [...new Set(pages.map((p) => p.threads))] },
       notes: [
-        'One page load per thread count in the same headless Chromium (ORT fixes its thread count when its module starts); beenet and ORT take turns call by call on that page.',
+        'One page load per thread count in the same headless Chromium (ORT fixes its thread count when its module starts); at one thread beenet and ORT take turns call by call on that page, above one each is timed alone in a page load of its own (ORT\'s busy pthreads slow a beenet worker pool beside them).',
         'beenet: the WASM SIMD backend (createRuntime({ backend: "wasm", threads }), module Workers above 1 thread), `full` = entropy threshold 0, `calibrated` = the exit policy in the model file; classifyBatch of `{ features }`.',
         'ORT: onnxruntime-web ort.wasm.min.mjs (WASM, SIMD, numThreads = threads; pthreads need the COOP/COEP headers the local server sends), graphOptimizationLevel all, on the float32 and int8 QDQ exports of src/train/onnx (last exit only, no early exit), served from node_modules.',
         'Both sides take the same normalised features, computed in Node by beenet\'s front end (not timed). ms per clip = median call time / batch.',
       ],
       inputs: Object.fromEntries(manifest.models.map((m) => [m.id, m.inputsSource])),
-      pages: pages.map((p) => ({ threads: p.threads, ortThreads: p.result.ortThreads, loadAverage: p.loadAverage, seconds: p.seconds })),
+      pages: pages.map((p) => ({ threads: p.threads, side: p.side, ortThreads: p.result.ortThreads, loadAverage: p.loadAverage, seconds: p.seconds })),
       rows,
       ratios: onnxRatios(rows),
-      agreement: pages.flatMap((p) => p.result.agreement.map((a) => ({ ...a, threads: p.threads }))),
+      agreement: pages.flatMap((p) => p.result.agreement.map((a) => ({ ...a, threads: p.threads, side: p.side }))),
     };
     const outDir = resolve(args['out-dir']);
     mkdirSync(outDir, { recursive: true });

@@ -1,6 +1,6 @@
 // The Chromium half of `npm run bench:onnx:browser`: beenet's WASM backend (full network and calibrated exits)
 // against onnxruntime-web's WASM backend (float32 and int8 QDQ exports of the same weights) on one page, on the
-// same normalised features, at the thread count in ?threads=N. The same protocol as bench/onnx.ts, from
+// same normalised features, at the thread count in ?threads=N (?side=beenet or ort: time that runtime alone). The same protocol as bench/onnx.ts, from
 // bench/peer-turns.ts: warm-up, then configurations take turns call by call. Leaves the result in
 // window.__onnxResult (or __onnxError).
 import type * as Ort from 'onnxruntime-web';
@@ -8,7 +8,7 @@ import { createRuntime, type BeenetModel, type Runtime } from '../../src/index';
 import { stackFeatures } from '../../src/train/onnx/stack';
 import { onnxCells, timeInTurns } from '../peer-turns';
 import { tick } from '../stats';
-import type { OnnxPageAgreement, OnnxPageManifest, OnnxPageModel, OnnxRow } from './protocol';
+import type { OnnxPageAgreement, OnnxPageManifest, OnnxPageModel, OnnxRow, PageSide } from './protocol';
 
 type OrtModule = typeof Ort;
 
@@ -65,7 +65,7 @@ async function agreement(ort: OrtModule, m: OnnxPageModel, model: BeenetModel, s
   return { model: m.id, clips: inputs.length, float32: side(ortOut.get('float32')!), int8: side(ortOut.get('int8')!) };
 }
 
-async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel, threads: number): Promise<{ rows: OnnxRow[]; agreement: OnnxPageAgreement }> {
+async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel, threads: number, side: PageSide): Promise<{ rows: OnnxRow[]; agreement: OnnxPageAgreement }> {
   const o = man.options;
   const raw = new Float32Array(await fetchBytes(`./${m.inputs}`));
   const inputs = Array.from({ length: m.clips }, (_, i) => raw.slice(i * m.inputSize, (i + 1) * m.inputSize));
@@ -82,7 +82,7 @@ async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel,
     log(`  agreement with beenet's last exit on ${agree.clips} clips: float32 ${agree.float32.sameClass}, int8 ${agree.int8.sameClass} (max |logit diff| ${agree.float32.maxAbsDiff.toExponential(1)} / ${agree.int8.maxAbsDiff.toFixed(3)})`);
     if (!o.timing) return { rows: [], agreement: agree };
     const variants = [...sessions].map(([variant, s]) => ({ variant, run: (x: Float32Array, n: number) => ortRun(ort, s, x, n, m.inputShape) }));
-    const cells = onnxCells({ model: m.id, threads }, model, variants, inputs, o.batches);
+    const cells = onnxCells({ model: m.id, threads }, side === 'ort' ? null : model, side === 'beenet' ? [] : variants, inputs, o.batches);
     const rows = await timeInTurns(cells, o, tick);
     for (const row of rows) log(`  ${row.runtime} ${row.variant} batch ${row.batch}: ${row.msPerClip.toFixed(3)} ms/clip (median of ${row.call.n} calls)`);
     return { rows, agreement: agree };
@@ -95,7 +95,11 @@ async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel,
 
 async function main(): Promise<void> {
   const man = (await (await fetch('./manifest.json')).json()) as OnnxPageManifest;
-  const threads = Number(new URLSearchParams(location.search).get('threads') ?? '1');
+  const query = new URLSearchParams(location.search);
+  const threads = Number(query.get('threads') ?? '1');
+  const sideParam = query.get('side') ?? 'both';
+  if (sideParam !== 'both' && sideParam !== 'beenet' && sideParam !== 'ort') throw new Error(`?side= is both, beenet or ort, got ${sideParam}`);
+  const side: PageSide = sideParam;
   // ORT is served as is from node_modules (not bundled by Vite): its glue starts its pthread workers from its own URL.
   const ort = (await import(/* @vite-ignore */ `${man.ort}ort.wasm.min.mjs`)) as OrtModule;
   ort.env.wasm.wasmPaths = man.ort;
@@ -104,12 +108,13 @@ async function main(): Promise<void> {
   const rows: OnnxRow[] = [];
   const agreements: OnnxPageAgreement[] = [];
   for (const m of man.models) {
-    const r = await runModel(ort, man, m, threads);
+    const r = await runModel(ort, man, m, threads, side);
     rows.push(...r.rows);
     agreements.push(r.agreement);
   }
   window.__onnxResult = {
     threads,
+    side,
     ortThreads: ort.env.wasm.numThreads ?? 0,
     ortVersion: ort.env.versions.web ?? ort.env.versions.common,
     userAgent: navigator.userAgent,

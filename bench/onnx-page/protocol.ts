@@ -40,9 +40,13 @@ export interface OnnxPageAgreement {
   int8: { sameClass: number; maxAbsDiff: number };
 }
 
+export type PageSide = 'both' | 'beenet' | 'ort';
+
 export interface OnnxPageResult {
   /** The thread count asked for (ORT numThreads and beenet's `threads`). */
   threads: number;
+  /** What this page load timed: both runtimes in turns, or one alone (?side=; agreement is checked in every load). */
+  side: PageSide;
   /** ORT's numThreads after its module started (it drops to 1 without cross-origin isolation). */
   ortThreads: number;
   ortVersion: string;
