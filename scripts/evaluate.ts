@@ -32,6 +32,7 @@ import type { ClipConditions } from '../src/eval/conditions';
 import type { ModelDescription } from '../src/model/graph';
 import type { SplitData } from '../src/train/data';
 import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
+import { saveClipSets } from '../src/eval/clip-file';
 import { cliArgs } from './cli-args';
 
 const FLAGS = {
@@ -47,6 +48,7 @@ const FLAGS = {
   'latency-clips': { type: 'number', default: 128, help: 'clips timed for the latency figures' },
   'no-write-thresholds': { type: 'boolean', help: "leave the model file's thresholds as they are" },
   'report-dir': { type: 'string', default: join('models', 'reports'), help: 'where the report goes' },
+  'save-features': { type: 'string', help: "write the normalised validation and test clips for scripts/check-gpu.ts --features" },
 } as const;
 
 type Args = ReturnType<typeof cliArgs<typeof FLAGS>>;
@@ -119,6 +121,11 @@ async function main(): Promise<void> {
     : null;
   const { val, test } = a.data === 'images' ? imageSplits(d, a, meanStd) : manifestSplits(d, a, meanStd);
   const plan = planModel(d, bee.tensors);
+  if (a['save-features']) {
+    // The image tasks' clips come from the corpus, not a manifest: check-gpu.ts reads them from this file.
+    writeFileSync(a['save-features'], saveClipSets(new Map([['validation', val], ['test', test]]), plan.inputElements));
+    log(`wrote ${a['save-features']} (${val.count} validation and ${test.count} test clips)`);
+  }
   const ex = new CpuExecutor(plan);
   const costs = costsFromPlan(plan);
   log(`${name}: running ${val.count} validation and ${test.count} test clips on the CPU reference`);

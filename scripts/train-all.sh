@@ -31,8 +31,11 @@ W=(--exit-weights 0.5,0.75,1,1)
 if [ -d ../shared/data/speech-commands-v2 ]; then
   evaluate_real() {
     local name=$1 seed=${2:-1}
-    npx tsx scripts/evaluate.ts --data images --seed "$seed" --model "models/${name}.bee" >>"out/${name}.log" 2>&1
+    npx tsx scripts/evaluate.ts --data images --seed "$seed" --model "models/${name}.bee" --save-features "out/${name}.clips" >>"out/${name}.log" 2>&1
     node --import tsx --import ./scripts/wgsl-loader.mjs scripts/evaluate-real.ts --model "models/${name}.bee" >>"out/${name}.log" 2>&1
+    # The WebGPU path against the CPU reference on the same clips (SwiftShader here: models/reports/<name>.gpu.json).
+    VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-/usr/lib/chromium/vk_swiftshader_icd.json} NODEVICE_SELECT=1 \
+      node --import tsx --import ./scripts/wgsl-loader.mjs scripts/check-gpu.ts --model "models/${name}.bee" --features "out/${name}.clips" >>"out/${name}.log" 2>&1
     tail -n 3 "out/${name}.log"
   }
   run_real() {
@@ -59,7 +62,7 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
   # digits: one run, the FSDD training voices also at random gains (the held-out speakers are 4-9x quieter) and
   # speeds (more voices from four).
   run_real digits reactnet 32 --fsdd-gain-copies 4 --fsdd-speed 0.12 "${W[@]}" "$@"
-  run_real kws birealnet 6 "${W[@]}" "$@"
+  run_real kws birealnet 16 "${W[@]}" "$@"
   run_real kws xnornet 6 "${W[@]}" "$@"
   run_stage kws xnornet 2 6 1.5e-3 "${W[@]}" "$@"
   run_stage kws xnornet 3 4 1.2e-3 "${W[@]}" "$@"
