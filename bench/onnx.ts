@@ -161,8 +161,8 @@ async function agreement(id: string): Promise<AgreementResult> {
       });
       for (const r of await model.classifyBatch(part, {})) calibrated.push(r.classIndex);
     }
-    model?.dispose();
-    runtime?.dispose();
+    model.dispose();
+    runtime.dispose();
     const check = w.features.slice(0, args.quick ? 8 : 32);
     const cpu = (await referenceLogits(plan, check)).at(-1)!;
     const cpuCheck = { clips: check.length, sameClass: cpu.filter((l, i) => argmax(l) === full[i]).length };
@@ -246,8 +246,9 @@ function markdown(r: OnnxBenchResult, jsonName: string): string {
 async function main(): Promise<void> {
   const threads = args.threads.map(Number);
   if (args.child) {
-    if (!['both', 'beenet', 'ort'].includes(args.side)) throw new Error(`--side is both, beenet or ort, got ${args.side}`);
-    const result = await measureChild(threads[0], args.side as Side);
+    const side = args.side;
+    if (side !== 'both' && side !== 'beenet' && side !== 'ort') throw new Error(`--side is both, beenet or ort, got ${side}`);
+    const result = await measureChild(threads[0], side);
     if (!args.result) throw new Error('--child needs --result');
     writeFileSync(args.result, JSON.stringify(result));
     process.exit(0);
