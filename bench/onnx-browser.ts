@@ -18,8 +18,8 @@ import { exportOnnx } from '../src/train/onnx/export';
 import { CHROMIUM, CHROMIUM_ARGS, freePort } from '../test/helpers/chromium';
 import { cliArgs } from '../scripts/cli-args';
 import { ROOT, runInfo, type RunInfo } from './env';
-import type { OnnxPageManifest, OnnxPageModel, OnnxPageOptions, OnnxPageResult, PageSide } from './onnx-page/protocol';
-import { onnxRatios, type OnnxRatio, type OnnxRow } from './peer-turns';
+import type { OnnxPageManifest, OnnxPageModel, OnnxPageOptions, OnnxPageResult } from './onnx-page/protocol';
+import { onnxRatios, peerSides, type OnnxRatio, type OnnxRow, type PeerSide } from './peer-turns';
 
 const REAL_DIR = resolve(ROOT, '..', 'shared', 'data', 'speech-commands-v2', 'test-wav-40pct');
 const ORT_DIST = join(ROOT, 'node_modules', 'onnxruntime-web', 'dist');
@@ -110,7 +110,7 @@ function ortFiles(): Plugin {
 
 interface PageRun {
   threads: number;
-  side: PageSide;
+  side: PeerSide;
   result: OnnxPageResult;
   /** 1/5/15-minute load averages when the page finished. */
   loadAverage: number[];
@@ -119,9 +119,7 @@ interface PageRun {
 
 async function runPages(browser: Browser, port: number): Promise<PageRun[]> {
   const out: PageRun[] = [];
-  // Above one thread each runtime gets a page load of its own: ORT's pthreads stay busy after its runs and slowed
-  // beenet's worker pool beside them (measured in Node: bench/onnx.ts). One thread: both in turns on one page.
-  const loads = args.threads.map(Number).flatMap((threads) => (threads > 1 ? (['beenet', 'ort'] as const) : (['both'] as const)).map((side) => ({ threads, side })));
+  const loads = args.threads.map(Number).flatMap((threads) => peerSides(threads).map((side) => ({ threads, side })));
   for (const { threads, side } of loads) {
     const t0 = performance.now();
     // A fresh context per thread count: nothing (ORT's module, beenet's workers, caches) carries over.
@@ -158,11 +156,11 @@ interface OnnxChromiumResult {
   notes: string[];
   inputs: Record<string, string>;
   /** Per page load: threads asked for, ORT's effective numThreads, load average at the end, seconds. */
-  pages: { threads: number; side: PageSide; ortThreads: number; loadAverage: number[]; seconds: number }[];
+  pages: { threads: number; side: PeerSide; ortThreads: number; loadAverage: number[]; seconds: number }[];
   rows: OnnxRow[];
   ratios: OnnxRatio[];
   /** Per page load and model: ORT's class vs beenet's last exit on every staged clip. */
-  agreement: (OnnxPageResult['agreement'][number] & { threads: number; side: PageSide })[];
+  agreement: (OnnxPageResult['agreement'][number] & { threads: number; side: PeerSide })[];
 }
 
 function markdown(r: OnnxChromiumResult, jsonName: string): string {

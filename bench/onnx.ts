@@ -20,7 +20,7 @@ import { argmax, compareLogits, referenceLogits, stackFeatures, type Agreement }
 import { createSession, ortVersion, runBatch, type InferenceSession } from '../src/train/onnx/session';
 import { cliArgs } from '../scripts/cli-args';
 import { ROOT, runInfo, type RunInfo } from './env';
-import { onnxCells, onnxRatios, timeInTurns, type OnnxRatio, type OnnxRow, type OnnxTimingOptions } from './peer-turns';
+import { onnxCells, onnxRatios, parsePeerSide, peerSides, timeInTurns, type OnnxRatio, type OnnxRow, type OnnxTimingOptions, type PeerSide } from './peer-turns';
 import { now } from './stats';
 
 const REAL_DIR = resolve(ROOT, '..', 'shared', 'data', 'speech-commands-v2', 'test-wav-40pct');
@@ -48,7 +48,7 @@ const options: OnnxTimingOptions = args.quick
 
 interface ChildResult {
   threads: number;
-  side: Side;
+  side: PeerSide;
   inputs: Record<string, string>;
   rows: OnnxRow[];
   ort: string;
@@ -67,9 +67,7 @@ function timingInputs(model: BeeModel): { features: Float32Array[]; source: stri
   return { features: syntheticFeatures(16, size, 1), source: '16 synthetic feature maps' };
 }
 
-type Side = 'both' | 'beenet' | 'ort';
-
-async function measureChild(threads: number, side: Side): Promise<ChildResult> {
+async function measureChild(threads: number, side: PeerSide): Promise<ChildResult> {
   const rows: OnnxRow[] = [];
   const inputs: Record<string, string> = {};
   for (const id of args.model) {
@@ -202,7 +200,7 @@ interface OnnxBenchResult {
   notes: string[];
   inputs: Record<string, string>;
   /** Per child: its thread count and the load average when it finished. */
-  children: { threads: number; side: Side; loadAverage: number[] }[];
+  children: { threads: number; side: PeerSide; loadAverage: number[] }[];
   rows: OnnxRow[];
   ratios: OnnxRatio[];
   agreement: AgreementResult[];
@@ -246,9 +244,7 @@ function markdown(r: OnnxBenchResult, jsonName: string): string {
 async function main(): Promise<void> {
   const threads = args.threads.map(Number);
   if (args.child) {
-    const side = args.side;
-    if (side !== 'both' && side !== 'beenet' && side !== 'ort') throw new Error(`--side is both, beenet or ort, got ${side}`);
-    const result = await measureChild(threads[0], side);
+    const result = await measureChild(threads[0], parsePeerSide(args.side));
     if (!args.result) throw new Error('--child needs --result');
     writeFileSync(args.result, JSON.stringify(result));
     process.exit(0);
@@ -256,12 +252,8 @@ async function main(): Promise<void> {
   const run = runInfo();
   log(`${args.quick ? 'quick ' : ''}run on ${run.machine.cpu} x${run.machine.cores}, load ${run.machine.loadAverage.map((x) => x.toFixed(1)).join('/')}; models ${args.model.join(', ')}; threads ${threads.join(', ')}; batches ${options.batches.join(', ')}`);
   const children: ChildResult[] = [];
-  // One thread: both sides in one process, in turns call by call (drifting load hits them alike). More threads:
-  // each side in a process of its own, because ORT's intra-op threads keep a core busy after each of its runs,
-  // which halved beenet's two-worker pool beside it (kws-reactnet, batch 64: 0.15-0.17 ms a clip alone,
-  // 0.27-0.28 with ORT's calls in between).
   for (const t of threads) {
-    for (const side of t > 1 ? (['beenet', 'ort'] as const) : (['both'] as const)) {
+    for (const side of peerSides(t)) {
       const file = join(tmpdir(), `beenet-onnx-bench-${process.pid}-${t}-${side}.json`);
       const childArgs = ['--import', 'tsx', '--import', './scripts/wgsl-loader.mjs', 'bench/onnx.ts', '--child', '--threads', String(t), '--side', side, '--result', file,
         '--model', args.model.join(','), '--batches', options.batches.join(','), ...(args.quick ? ['--quick'] : [])];

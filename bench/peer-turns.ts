@@ -58,6 +58,25 @@ export interface OnnxCell {
   ops: number[];
 }
 
+/** What one process or page load times: both runtimes in turns, or one of them alone. */
+export type PeerSide = 'both' | 'beenet' | 'ort';
+
+/**
+ * The loads a thread count gets. One thread: both runtimes in one process or page, in turns call by call (drifting
+ * load hits them alike). More: each alone, because ORT's intra-op threads stay busy after each of its runs, which
+ * halved beenet's two-worker pool beside them (Node, kws-reactnet, batch 64: 0.15-0.17 ms a clip alone, 0.27-0.28
+ * with ORT's calls in between).
+ */
+export function peerSides(threads: number): PeerSide[] {
+  return threads > 1 ? ['beenet', 'ort'] : ['both'];
+}
+
+/** A side named on a command line or in a page's query, checked. */
+export function parsePeerSide(name: string): PeerSide {
+  if (name !== 'both' && name !== 'beenet' && name !== 'ort') throw new Error(`side is both, beenet or ort, got '${name}'`);
+  return name;
+}
+
 /** `n` clips from `start` on, cycling through `features`. */
 function batchOf(features: readonly Float32Array[], start: number, n: number): Float32Array[] {
   return Array.from({ length: n }, (_, i) => features[(start + i) % features.length]);

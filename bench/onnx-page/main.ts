@@ -6,9 +6,9 @@
 import type * as Ort from 'onnxruntime-web';
 import { createRuntime, type BeenetModel, type Runtime } from '../../src/index';
 import { stackFeatures } from '../../src/train/onnx/stack';
-import { onnxCells, timeInTurns } from '../peer-turns';
+import { onnxCells, parsePeerSide, timeInTurns, type PeerSide } from '../peer-turns';
 import { tick } from '../stats';
-import type { OnnxPageAgreement, OnnxPageManifest, OnnxPageModel, OnnxRow, PageSide } from './protocol';
+import type { OnnxPageAgreement, OnnxPageManifest, OnnxPageModel, OnnxRow } from './protocol';
 
 type OrtModule = typeof Ort;
 
@@ -65,7 +65,7 @@ async function agreement(ort: OrtModule, m: OnnxPageModel, model: BeenetModel, s
   return { model: m.id, clips: inputs.length, float32: side(ortOut.get('float32')!), int8: side(ortOut.get('int8')!) };
 }
 
-async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel, threads: number, side: PageSide): Promise<{ rows: OnnxRow[]; agreement: OnnxPageAgreement }> {
+async function runModel(ort: OrtModule, man: OnnxPageManifest, m: OnnxPageModel, threads: number, side: PeerSide): Promise<{ rows: OnnxRow[]; agreement: OnnxPageAgreement }> {
   const o = man.options;
   const raw = new Float32Array(await fetchBytes(`./${m.inputs}`));
   const inputs = Array.from({ length: m.clips }, (_, i) => raw.slice(i * m.inputSize, (i + 1) * m.inputSize));
@@ -97,9 +97,7 @@ async function main(): Promise<void> {
   const man = (await (await fetch('./manifest.json')).json()) as OnnxPageManifest;
   const query = new URLSearchParams(location.search);
   const threads = Number(query.get('threads') ?? '1');
-  const sideParam = query.get('side') ?? 'both';
-  if (sideParam !== 'both' && sideParam !== 'beenet' && sideParam !== 'ort') throw new Error(`?side= is both, beenet or ort, got ${sideParam}`);
-  const side: PageSide = sideParam;
+  const side = parsePeerSide(query.get('side') ?? 'both');
   // ORT is served as is from node_modules (not bundled by Vite): its glue starts its pthread workers from its own URL.
   const ort = (await import(/* @vite-ignore */ `${man.ort}ort.wasm.min.mjs`)) as OrtModule;
   ort.env.wasm.wasmPaths = man.ort;

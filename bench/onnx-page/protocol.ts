@@ -1,7 +1,7 @@
 // What bench/onnx-browser.ts hands the ORT comparison page (manifest.json in the served folder) and what the
 // page returns. One page load measures one thread count: ORT fixes its thread count when its WebAssembly module
 // starts, so 1 and 2 threads are two loads of the same page (?threads=N) in the same browser.
-import type { OnnxRow, OnnxTimingOptions } from '../peer-turns';
+import type { OnnxRow, OnnxTimingOptions, PeerSide } from '../peer-turns';
 
 export type { OnnxRow } from '../peer-turns';
 
@@ -40,13 +40,11 @@ export interface OnnxPageAgreement {
   int8: { sameClass: number; maxAbsDiff: number };
 }
 
-export type PageSide = 'both' | 'beenet' | 'ort';
-
 export interface OnnxPageResult {
   /** The thread count asked for (ORT numThreads and beenet's `threads`). */
   threads: number;
   /** What this page load timed: both runtimes in turns, or one alone (?side=; agreement is checked in every load). */
-  side: PageSide;
+  side: PeerSide;
   /** ORT's numThreads after its module started (it drops to 1 without cross-origin isolation). */
   ortThreads: number;
   ortVersion: string;
