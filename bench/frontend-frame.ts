@@ -100,6 +100,10 @@ async function main(): Promise<void> {
   const out0 = new Float32Array(frames * bands);
   const write = frameWriter(CFG);
   const out1 = new Float32Array(frames * bands);
+  // The spectral stage on its TypeScript twin instead of the WebAssembly kernel (engines without SIMD).
+  const twin = new Microfrontend(mc, { spectrum: 'twin' });
+  const twinState = twin.newState();
+  const out3 = new Float32Array(frames * bands);
   const contenders: Contender[] = [
     {
       name: 'processFrame',
@@ -113,6 +117,13 @@ async function main(): Promise<void> {
       out: out1,
       run: () => {
         for (let t = 0; t < frames; t++) write(audio, t * hop, out1, t * bands);
+      },
+    },
+    {
+      name: 'processFrame, twin',
+      out: out3,
+      run: () => {
+        for (let t = 0; t < frames; t++) twin.processFrame(audio, t * hop, twinState, out3, t * bands);
       },
     },
   ];
@@ -146,7 +157,8 @@ async function main(): Promise<void> {
   cleanup();
   const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
   if (!same(contenders[0].out, contenders[1].out)) throw new Error('frameWriter and processFrame disagree');
-  if (args.baseline) identical = same(contenders[0].out, contenders[2].out);
+  if (!same(contenders[0].out, contenders[2].out)) throw new Error('the spectral kernel and its twin disagree');
+  if (args.baseline) identical = same(contenders[0].out, contenders[3].out);
 
   const framesPerSecond = RATE / hop;
   const info = runInfo();
@@ -165,7 +177,7 @@ async function main(): Promise<void> {
       `${r.msPerAudioSecondMedian.toFixed(3)} ms per audio second`);
   }
   if (args.baseline) {
-    console.log(`  speed-up vs ${args.baseline}: ${(results[2].usPerFrameMedian / results[0].usPerFrameMedian).toFixed(2)}x (median); ` +
+    console.log(`  speed-up vs ${args.baseline}: ${(results[3].usPerFrameMedian / results[0].usPerFrameMedian).toFixed(2)}x (median); ` +
       `output identical on this audio: ${identical ? 'yes' : 'NO'}`);
   }
   if (args.json) console.log(JSON.stringify({ date: info.date, commit: info.commit, dirty: info.dirty, machine: info.machine, frames, results, identical }));

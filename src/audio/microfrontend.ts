@@ -6,16 +6,15 @@
 // rounded to int16 the way the fixed-point FFT scales it (by 1 / fftSize); everything after it is exact integer math.
 // Output is time-major [frames, melBands]. See docs/frontend.md for the parameters and how they were measured.
 //
-// A stream runs processFrame 100 times per audio second, so it is written for speed (issue 20: about 3x faster
-// than the plain version it replaced) while giving the same bits (test/audio/microfrontend.test.ts holds hashes of
-// that version's output). Where the time went, and what replaced it: Math.round (about 8 ns a call in Node 20's
-// V8, 480 + 2 * 128 calls a frame) is an exact floor-and-compare without a branch; the block peak, a mispredicted
-// branch per sample, is an OR of magnitudes (the same top bit); the per-frame 2 ** k (Math.pow) and config reads
-// are constants; the normalisation pass is folded into an exact power-of-two scale; power and filterbank are one
-// pass. The FFT is fft.js's, as before (about a fifth of the frame now).
+// A stream runs processFrame 100 times per audio second, so it is written for speed (issue 20) while giving the
+// same bits (test/audio/microfrontend.test.ts holds hashes of the plain version's output). The spectral stage
+// (window, FFT, power, filterbank: src/audio/spectrum.ts) runs on a WebAssembly SIMD kernel with its own FFT,
+// about 2x faster than the fft.js version it replaced; its TypeScript twin gives the same bits where the kernel
+// cannot run. What is left here is per channel: square root, noise reduction, PCAN, log and the pixel map.
 
-import FFT from 'fft.js';
 import { BeenetError } from '../errors';
+import { bitReverse, spectrumFrame, spectrumScratch, twiddleTable, type SpectrumScratch, type SpectrumTables } from './spectrum';
+import { SpectrumKernel } from './spectrum-wasm';
 import type { FrontendConfig, MicrofrontendParams } from '../model/graph';
 
 export type { MicrofrontendParams };
@@ -46,6 +45,13 @@ export const DEFAULT_MICROFRONTEND_PARAMS: Readonly<MicrofrontendParams> = Objec
   outputScale: 0.2808,
   outputOffset: -44.85,
 });
+
+/**
+ * Which implementation runs the spectral stage (window, FFT, power, filterbank): the WebAssembly SIMD kernel when
+ * it can be had ('auto', the default), always the TypeScript twin, or always the kernel (an error without SIMD).
+ * They give the same bits.
+ */
+export type SpectrumImplementation = 'auto' | 'twin' | 'wasm';
 
 /** Upper end of the pixel range the output is clamped to. */
 export const MICROFRONTEND_MAX = 255;
@@ -137,21 +143,12 @@ export class Microfrontend {
   readonly config: Readonly<MicrofrontendConfig>;
   /** Q12 window coefficients (TFLM's Hann: sampled at half-sample offsets). */
   readonly window: Int32Array;
-  private readonly fft: FFT;
-  /** fft.js's interleaved complex output; bins 0..fftSize/2 are written by realTransform. */
-  private readonly spec: number[];
-  /** The windowed int16 frame (block-normalised only when shift < 0), zero-padded to fftSize (never written). */
-  private readonly frame: number[];
-  /** `window` as a plain array (faster to read here than the Int32Array). */
-  private readonly win: number[];
-  /**
-   * Filterbank: FFT bins [binStart, chanEnd[melBands]) in order; accumulator c (melBands + 1 of them) takes bins up to
-   * chanEnd[c]; Q12 weights and unweights per bin, indexed by bin - binStart.
-   */
-  private readonly chanEnd: Int32Array;
-  private readonly weights: Int32Array;
-  private readonly unweights: Int32Array;
-  private readonly binStart: number;
+  /** The spectral stage's tables (src/audio/spectrum.ts). */
+  readonly tables: Readonly<SpectrumTables>;
+  private readonly scratch: SpectrumScratch;
+  /** The WebAssembly kernel of the spectral stage (null: the twin runs; the same bits). */
+  private readonly kernel: SpectrumKernel | null;
+  /** The filterbank's melBands + 1 accumulators of the current frame. */
   private readonly work: Float64Array;
   private readonly gainLut: Int32Array;
   private readonly snrShift: number;
@@ -160,8 +157,6 @@ export class Microfrontend {
   private readonly oddQ: number;
   private readonly minQ: number;
   // Per-config constants that processFrame used to recompute (the same expressions, evaluated once).
-  private readonly inputScale: number;
-  private readonly invFftSize: number;
   private readonly correctionScale: number;
   private readonly logScale: number;
   private readonly smoothingScale: number;
@@ -171,7 +166,7 @@ export class Microfrontend {
   private readonly noiseReduction: boolean;
   private readonly pcan: boolean;
 
-  constructor(config: MicrofrontendConfig) {
+  constructor(config: MicrofrontendConfig, options: { spectrum?: SpectrumImplementation } = {}) {
     checkConfig(config);
     this.config = Object.freeze({ ...config, microfrontend: Object.freeze({ ...config.microfrontend }) });
     const { windowSamples: n, fftSize, melBands, sampleRate, fMinHz, fMaxHz } = config;
@@ -182,10 +177,6 @@ export class Microfrontend {
       const v = 0.5 - 0.5 * Math.cos((2 * Math.PI * (i + 0.5)) / n);
       this.window[i] = Math.floor(v * (1 << WINDOW_BITS) + 0.5);
     }
-    this.win = Array.from(this.window);
-    this.fft = new FFT(fftSize);
-    this.spec = this.fft.createComplexArray();
-    this.frame = Array.from({ length: fftSize }, () => 0);
 
     // Filterbank: melBands + 1 accumulators between melBands + 1 centres; each bin adds `weight` to the accumulator
     // whose range it falls in and `1 - weight` to the next, so output channel k is a triangle around centre k.
@@ -196,11 +187,13 @@ export class Microfrontend {
     const spacing = Math.fround((melHi - melLo) / (melBands + 1));
     const centres = new Float64Array(melBands + 1);
     for (let i = 0; i <= melBands; i++) centres[i] = Math.fround(melLo + spacing * (i + 1));
-    this.binStart = Math.trunc(1.5 + fMinHz / hzPerBin); // always skips DC
-    this.chanEnd = new Int32Array(melBands + 1);
+    // Bins [binStart, chanEnd[melBands]) in order; accumulator c takes bins up to chanEnd[c]; Q12 weights and
+    // unweights per bin, indexed by bin - binStart.
+    const binStart = Math.trunc(1.5 + fMinHz / hzPerBin); // always skips DC
+    const chanEnd = new Int32Array(melBands + 1);
     const ws: number[] = [];
     const uws: number[] = [];
-    let bin = this.binStart;
+    let bin = binStart;
     for (let c = 0; c <= melBands; c++) {
       const lower = c === 0 ? melLo : centres[c - 1];
       while (bin < spectrum && freqToMel(bin * hzPerBin) <= centres[c]) {
@@ -209,11 +202,30 @@ export class Microfrontend {
         uws.push(Math.floor((1 - w) * (1 << FILTERBANK_BITS) + 0.5));
         bin++;
       }
-      this.chanEnd[c] = bin;
+      chanEnd[c] = bin;
     }
-    this.weights = Int32Array.from(ws);
-    this.unweights = Int32Array.from(uws);
     this.work = new Float64Array(melBands + 1);
+    const m = fftSize >> 1;
+    this.tables = {
+      n,
+      fftSize,
+      window: this.window,
+      reverse: bitReverse(m),
+      twiddles: twiddleTable(m, 0, m >> 1),
+      splitTwiddles: twiddleTable(fftSize, binStart, Math.max(binStart, bin)),
+      binStart,
+      binEnd: Math.max(binStart, bin),
+      chanEnd,
+      weights: Int32Array.from(ws),
+      unweights: Int32Array.from(uws),
+      inputScale: p.inputScale,
+    };
+    this.scratch = spectrumScratch(this.tables);
+    const impl = options.spectrum ?? 'auto';
+    this.kernel = impl === 'twin' ? null : SpectrumKernel.tryCreate(this.tables);
+    if (impl === 'wasm' && !this.kernel) {
+      throw new BeenetError('UNSUPPORTED', "the microfrontend's spectral kernel needs WebAssembly SIMD, which this engine lacks");
+    }
 
     // The log input is shifted so that the FFT's 1/fftSize scaling and the Q12 filterbank cancel out.
     this.correctionBits = msb(fftSize) - 1 - FILTERBANK_BITS / 2;
@@ -223,10 +235,6 @@ export class Microfrontend {
     this.oddQ = Math.trunc(p.oddSmoothing * (1 << NOISE_BITS));
     this.minQ = Math.trunc(p.minSignalRemaining * (1 << NOISE_BITS));
 
-    this.inputScale = p.inputScale;
-    // x / fftSize and x * (1 / fftSize) are the same double: 1 / fftSize is exact (a power of two), so both are
-    // the one correctly rounded value of the same real number.
-    this.invFftSize = 1 / fftSize;
     this.correctionScale = 2 ** this.correctionBits;
     this.logScale = 2 ** p.logScaleShift;
     this.smoothingScale = 2 ** p.smoothingBits;
@@ -253,66 +261,11 @@ export class Microfrontend {
    * `out[outOffset..]`. Advances `state`.
    */
   processFrame(samples: Float32Array, offset: number, state: MicrofrontendState, out: Float32Array, outOffset: number): void {
-    const { frame, win, inputScale } = this;
-    const n = win.length;
-
-    // Window in Q12 on int16 samples, then normalise the block so the fixed-point FFT keeps 15 bits of headroom.
-    // int16 sample = clamp(Math.round(x * inputScale)), computed as: clamp first (round is monotone and the bounds
-    // are integers, so the order does not matter), then floor plus (fraction >= 0.5). That is Math.round for every
-    // double: the fraction x - floor(x) is exact except for x in (-0.5, 0), where it is above 0.5 either way.
-    // NaN stays NaN and imul makes it 0, as `NaN >> 12` did. The peak's top bit is the top bit of the OR of all
-    // magnitudes, which is all the block shift needs.
-    let bits = 0;
-    for (let i = 0; i < n; i++) {
-      let x = samples[offset + i] * inputScale;
-      x = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
-      const f = Math.floor(x);
-      const v = Math.imul(f + +(x - f >= 0.5), win[i]) >> WINDOW_BITS;
-      frame[i] = v;
-      const sign = v >> 31;
-      bits |= (v ^ sign) - sign;
-    }
-    const shift = 15 - msb(bits);
+    const work = this.work;
+    const shift = this.kernel ? this.kernel.frame(samples, offset, work) : spectrumFrame(this.tables, this.scratch, samples, offset, work);
+    // The accumulators hold the power of the frame scaled by 2^shift (block normalisation): undone after the sqrt.
     const up = 2 ** shift;
-    // The block-normalised frame is v * 2^shift. That stays within int16 (|v| < 2^msb), so the C cast's int16
-    // wrap never changes it, and it need not be formed: with no overflow or underflow, every floating-point
-    // operation commutes exactly with scaling by a power of two, so the FFT of v * 2^shift is the FFT of v times
-    // 2^shift, bit for bit, and the scale joins the 1 / fftSize below (also exact). (Overflow and underflow are
-    // out of reach: int16 values times twiddles, summed over fftSize terms.) Only a full-scale frame (shift -1)
-    // is normalised here, since that truncates toward zero: the original expression.
-    let specScale = this.invFftSize;
-    if (shift >= 0) {
-      specScale = up * this.invFftSize;
-    } else {
-      for (let i = 0; i < n; i++) frame[i] = ((frame[i] * up) << 16) >> 16;
-    }
-    const spec = this.spec;
-    this.fft.realTransform(spec, frame);
-
-    // Power of each bin (the fixed-point real FFT returns the DFT / fftSize in int16, rounded as Math.round
-    // above), straight into the filterbank: weights into this accumulator, unweights into the next one.
-    const { chanEnd, weights, unweights, work, binStart } = this;
-    const accumulators = chanEnd.length;
-    let wAcc = 0;
-    let uAcc = 0;
-    let k = binStart;
-    for (let c = 0; c < accumulators; c++) {
-      const end = chanEnd[c];
-      for (; k < end; k++) {
-        const yr = spec[2 * k] * specScale;
-        const fr = Math.floor(yr);
-        const re = fr + +(yr - fr >= 0.5);
-        const yi = spec[2 * k + 1] * specScale;
-        const fi = Math.floor(yi);
-        const im = fi + +(yi - fi >= 0.5);
-        const e = re * re + im * im;
-        wAcc += weights[k - binStart] * e;
-        uAcc += unweights[k - binStart] * e;
-      }
-      work[c] = wAcc;
-      wAcc = uAcc;
-      uAcc = 0;
-    }
+    const accumulators = this.tables.chanEnd.length;
 
     const melBands = accumulators - 1;
     const { correctionScale, logScale, outputScale, outputOffset } = this;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import FFT from 'fft.js';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FRONTEND, MICROFRONTEND_16K, audioToFeatures, featureShape, frameWriter } from '../../src/audio/frontend';
 import { DEFAULT_MICROFRONTEND_PARAMS, MICROFRONTEND_MAX, Microfrontend, type MicrofrontendConfig } from '../../src/audio/microfrontend';
+import { bitReverse, fftInPlace, twiddleTable } from '../../src/audio/spectrum';
 import { decodeWav } from '../../src/audio/wav';
 import { frontendHash } from '../../src/data/dataset';
 import { isBeenetError } from '../../src/errors';
@@ -341,18 +341,20 @@ const EXPECTED_STREAM: Record<string, string> = {
 };
 
 describe('microfrontend output is bit-identical to the pre-optimisation code', () => {
-  it.each(Object.keys(CASES))('clip features, %s', (name) => {
+  // The spectral stage runs on its WebAssembly kernel or on its TypeScript twin: both must give these bits.
+  const BOTH = Object.keys(CASES).flatMap((name) => (['wasm', 'twin'] as const).map((impl) => [name, impl] as const));
+  it.each(BOTH)('clip features, %s, %s', (name, impl) => {
     const { cfg, seconds = 1 } = CASES[name];
-    const mf = new Microfrontend(cfg);
+    const mf = new Microfrontend(cfg, { spectrum: impl });
     const n = Math.round(cfg.sampleRate * seconds);
     const got: Record<string, string> = {};
     for (const [sig, x] of Object.entries({ ...signals(cfg.sampleRate, n), oddValues: oddValues(n) })) got[sig] = digest(mf.compute(x));
     expect(got).toEqual(EXPECTED_CLIP[name]);
   });
 
-  it.each(['m16kBoth', 'tflmDefaults', 'r44k', 'fft16', 'oddParams'])('streaming state over 3 s, %s', (name) => {
+  it.each(['m16kBoth', 'tflmDefaults', 'r44k', 'fft16', 'oddParams'].flatMap((n) => [[n, 'wasm'], [n, 'twin']] as const))('streaming state over 3 s, %s, %s', (name, impl) => {
     const { cfg } = CASES[name];
-    const mf = new Microfrontend(cfg);
+    const mf = new Microfrontend(cfg, { spectrum: impl });
     const x = signals(cfg.sampleRate, 3 * cfg.sampleRate).bursts;
     const state = mf.newState();
     const frames = mf.frames(x.length);
@@ -387,9 +389,19 @@ describe('microfrontend output is bit-identical to the pre-optimisation code', (
   it('the FFT commutes exactly with scaling the frame by a power of two', () => {
     let seed = 5;
     for (let size = 2; size <= 4096; size *= 2) {
-      const fft = new FFT(size);
-      const plain = fft.createComplexArray();
-      const scaled = fft.createComplexArray();
+      // The microfrontend's FFT (src/audio/spectrum.ts): size real samples as size / 2 complex ones.
+      const m = size / 2;
+      const rev = bitReverse(m);
+      const tw = twiddleTable(m, 0, m >> 1);
+      const transform = (x: Float64Array): Float64Array => {
+        const z = new Float64Array(size);
+        for (let i = 0; i < m; i++) {
+          z[2 * rev[i]] = x[2 * i];
+          z[2 * rev[i] + 1] = x[2 * i + 1];
+        }
+        fftInPlace(z, m, tw);
+        return z;
+      };
       for (let trial = 0; trial < 12; trial++) {
         const shift = trial % 8;
         const ints = new Float64Array(size);
@@ -398,9 +410,9 @@ describe('microfrontend output is bit-identical to the pre-optimisation code', (
           // Frames as the microfrontend feeds it: |v| < 2^(15 - shift), zero-padded tails, all zero.
           ints[i] = trial === 0 || i >= size - trial ? 0 : ((seed >> 16) - 32768) >> shift;
         }
-        fft.realTransform(plain, ints);
-        fft.realTransform(scaled, ints.map((v) => v * 2 ** shift));
-        const differs = scaled.slice(0, size + 2).findIndex((v, i) => !Object.is(v, plain[i] * 2 ** shift));
+        const plain = transform(ints);
+        const scaled = transform(ints.map((v) => v * 2 ** shift));
+        const differs = scaled.findIndex((v, i) => !Object.is(v, plain[i] * 2 ** shift));
         expect(differs, `size ${size}, trial ${trial}`).toBe(-1);
       }
     }

@@ -172,6 +172,15 @@ describe('wasm kernels vs CPU twins', () => {
     const g: ConvGeometry = { kernel: [3, 3], stride: [1, 1], padding: 'same', outChannels: 8 };
     const t: OutputTransform = { kind: 'affine', mul: new Float32Array(8).fill(1), add: new Float32Array(8).fill(-0), residual: null, activation: { kind: 'none' } };
     expectSame(convRealWasm(k, x, shape, weights, g, t).out, convRealCpu(x, shape, weights, g, t).out, 'conv_real specials');
+    // One input channel has its own four-pixel loop (wasm/assembly/conv.ts, fourPixelsC1): the same skipped
+    // border taps, signed zeros and infinities.
+    const s1: MapShape = { n: 1, h: 9, w: 11, c: 1 };
+    const x1 = new Float32Array(99).map((_, i) => (i % 4 === 0 ? -0 : i % 7 === 0 ? -1 : 0));
+    x1[40] = Infinity;
+    x1[0] = -Infinity;
+    const g1: ConvGeometry = { kernel: [5, 5], stride: [4, 4], padding: { top: 1, bottom: 2, left: 1, right: 2 }, outChannels: 8 };
+    const w1 = new Float32Array(8 * 25).map((_, i) => (i % 5 === 0 ? -0.5 : i % 3 === 0 ? 0 : 0.25));
+    expectSame(convRealWasm(k, x1, s1, w1, g1, t).out, convRealCpu(x1, s1, w1, g1, t).out, 'conv_real specials, one channel');
   });
 
   it('pack: thresholds, flips, ties', () => {

@@ -1,0 +1,185 @@
+// The microfrontend's spectral stage, one frame: int16 samples -> Q12 Hann window -> block-normalisation shift ->
+// real FFT -> DFT / fftSize rounded to integers (as TFLM's fixed-point FFT scales it) -> power -> the Q12 mel
+// filterbank's accumulators. This is the reference (the JS twin) of the WebAssembly kernel in
+// wasm/assembly/spectrum.ts: both run the same floating-point operations in the same order, so they return the
+// same bits (test/audio/spectrum.test.ts), and a Microfrontend can use either.
+//
+// The FFT: N real samples as N/2 complex ones z[m] = x[2m] + i x[2m+1], an iterative radix-2 decimation-in-time
+// FFT of size M = N/2 (bit-reversed load; twiddle multiplies skipped where the twiddle is exactly 1), then the
+// split X[k] = E[k] + W_N^k O[k] only for the bins the filterbank reads. A complex product b * w is computed as
+// (br * wr + bi * (-wi), bi * wr + br * wi), the order the kernel's two-lane f64 vectors give.
+
+/** Tables for one configuration, shared by the twin and (copied into its memory) the kernel. */
+export interface SpectrumTables {
+  /** Window samples. */
+  n: number;
+  fftSize: number;
+  /** Q12 window coefficients, n of them. */
+  window: Int32Array;
+  /** Bit reversal of log2(M) bits, M = fftSize / 2 entries. */
+  reverse: Int32Array;
+  /** W_M^m = (cos, -sin)(2 pi m / M) for m < M / 2, as [wr, wi] pairs. */
+  twiddles: Float64Array;
+  /** W_N^k for k in [binStart, binEnd), as [wr, wi] pairs. */
+  splitTwiddles: Float64Array;
+  binStart: number;
+  /** One past the last bin read: chanEnd[accumulators - 1]. */
+  binEnd: number;
+  /** Accumulator c takes bins up to chanEnd[c]. */
+  chanEnd: Int32Array;
+  /** Q12 weight and unweight of each bin, indexed by bin - binStart. */
+  weights: Int32Array;
+  unweights: Int32Array;
+  inputScale: number;
+}
+
+export function bitReverse(m: number): Int32Array {
+  const bits = Math.round(Math.log2(m));
+  const out = new Int32Array(m);
+  for (let i = 0; i < m; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((i >> b) & 1) << (bits - 1 - b);
+    out[i] = r;
+  }
+  return out;
+}
+
+/** [cos, -sin](2 pi j / period) for j in [from, to), interleaved. */
+export function twiddleTable(period: number, from: number, to: number): Float64Array {
+  const out = new Float64Array(2 * Math.max(0, to - from));
+  for (let j = from; j < to; j++) {
+    out[2 * (j - from)] = Math.cos((2 * Math.PI * j) / period);
+    out[2 * (j - from) + 1] = -Math.sin((2 * Math.PI * j) / period);
+  }
+  return out;
+}
+
+/** Scratch for the twin: the complex FFT buffer (M pairs) and the int16 frame. */
+export interface SpectrumScratch {
+  z: Float64Array;
+  frame: Int32Array;
+}
+
+export function spectrumScratch(t: SpectrumTables): SpectrumScratch {
+  return { z: new Float64Array(t.fftSize), frame: new Int32Array(t.n) };
+}
+
+/** Highest set bit, 1-based (0 for 0). */
+function msb(x: number): number {
+  return x === 0 ? 0 : 32 - Math.clz32(x);
+}
+
+/**
+ * One frame from `samples[offset..offset + n)` (float, [-1, 1]): writes the filterbank accumulators to
+ * `work[0..chanEnd.length)` and returns the block shift (15 - msb(peak)): the accumulators hold the power of
+ * the frame scaled by 2^shift (the caller undoes it after the square root).
+ */
+export function spectrumFrame(t: SpectrumTables, s: SpectrumScratch, samples: Float32Array, offset: number, work: Float64Array): number {
+  const { n, window, inputScale } = t;
+  const { z, frame } = s;
+  // int16 sample = clamp(Math.round(x * inputScale)), as floor plus (fraction >= 0.5); NaN becomes 0.
+  let bits = 0;
+  for (let i = 0; i < n; i++) {
+    let x = samples[offset + i] * inputScale;
+    x = x > 32767 ? 32767 : x < -32768 ? -32768 : x;
+    const f = Math.floor(x);
+    const v = Math.imul(f + +(x - f >= 0.5), window[i]) >> 12;
+    frame[i] = v;
+    const sign = v >> 31;
+    bits |= (v ^ sign) - sign;
+  }
+  const shift = 15 - msb(bits);
+  // A full-scale frame (shift -1) is halved toward zero before the FFT, as the fixed-point code does; otherwise
+  // the FFT of v * 2^shift is exactly the FFT of v times 2^shift, which joins the 1 / fftSize below.
+  if (shift < 0) for (let i = 0; i < n; i++) frame[i] = (frame[i] / 2) | 0;
+  const scale = (shift >= 0 ? 2 ** shift : 1) / t.fftSize;
+
+  // Bit-reversed load of z[m] = (x[2m], x[2m + 1]), zero past the window.
+  const m = t.fftSize >> 1;
+  const rev = t.reverse;
+  for (let i = 0; i < m; i++) {
+    const r = 2 * rev[i];
+    z[r] = 2 * i < n ? frame[2 * i] : 0;
+    z[r + 1] = 2 * i + 1 < n ? frame[2 * i + 1] : 0;
+  }
+  fftInPlace(z, m, t.twiddles);
+
+  // Split, round, power, filterbank: weights into this accumulator, unweights into the next.
+  const { chanEnd, weights, unweights, binStart, splitTwiddles: st } = t;
+  const accumulators = chanEnd.length;
+  let wAcc = 0;
+  let uAcc = 0;
+  let k = binStart;
+  for (let c = 0; c < accumulators; c++) {
+    const end = chanEnd[c];
+    for (; k < end; k++) {
+      // Z[M] is Z[0].
+      const a = (k === m ? 0 : k) * 2;
+      const b = (k === 0 ? 0 : m - k) * 2;
+      const ar = z[a];
+      const ai = z[a + 1];
+      const br = z[b];
+      const bi = -z[b + 1];
+      // E = (A + B) / 2, O = -i (A - B) / 2 with B = conj(Z[M - k]); X = E + W_N^k O.
+      const er = (ar + br) * 0.5;
+      const ei = (ai + bi) * 0.5;
+      const or = (ai - bi) * 0.5;
+      const oi = (ar - br) * -0.5;
+      const wr = st[2 * (k - binStart)];
+      const wi = st[2 * (k - binStart) + 1];
+      const xr = er + (or * wr + oi * -wi);
+      const xi = ei + (oi * wr + or * wi);
+      const yr = xr * scale;
+      const fr = Math.floor(yr);
+      const re = fr + +(yr - fr >= 0.5);
+      const yi = xi * scale;
+      const fi = Math.floor(yi);
+      const im = fi + +(yi - fi >= 0.5);
+      const e = re * re + im * im;
+      wAcc += weights[k - binStart] * e;
+      uAcc += unweights[k - binStart] * e;
+    }
+    work[c] = wAcc;
+    wAcc = uAcc;
+    uAcc = 0;
+  }
+  return shift;
+}
+
+/** Iterative radix-2 DIT FFT of m complex values (bit-reversed already), twiddles W_m^j for j < m / 2. */
+export function fftInPlace(z: Float64Array, m: number, tw: Float64Array): void {
+  for (let h = 1; h < m; h <<= 1) {
+    const stride = m / (2 * h);
+    for (let g = 0; g < m; g += 2 * h) {
+      // j = 0: the twiddle is exactly 1.
+      {
+        const a = 2 * g;
+        const b = 2 * (g + h);
+        const tr = z[b];
+        const ti = z[b + 1];
+        const ar = z[a];
+        const ai = z[a + 1];
+        z[a] = ar + tr;
+        z[a + 1] = ai + ti;
+        z[b] = ar - tr;
+        z[b + 1] = ai - ti;
+      }
+      for (let j = 1; j < h; j++) {
+        const a = 2 * (g + j);
+        const b = 2 * (g + j + h);
+        const wr = tw[2 * j * stride];
+        const wi = tw[2 * j * stride + 1];
+        const br = z[b];
+        const bi = z[b + 1];
+        const tr = br * wr + bi * -wi;
+        const ti = bi * wr + br * wi;
+        const ar = z[a];
+        const ai = z[a + 1];
+        z[a] = ar + tr;
+        z[a + 1] = ai + ti;
+        z[b] = ar - tr;
+        z[b + 1] = ai - ti;
+      }
+    }
+  }
+}
