@@ -1,6 +1,7 @@
 // What a backend provides to the scheduler: run one stage (trunk + exit head) for a set of clips.
 import { BeenetError } from '../errors';
 import type { ExitCriterion } from '../model/graph';
+import type { ClipOutcome, LoopRule } from './readback-loop';
 
 export type BackendKind = 'webgpu' | 'wasm' | 'cpu';
 
@@ -37,6 +38,12 @@ export interface StageExecutor {
    * skipped for exited clips) with one readback at the end.
    */
   runGated?(criterion: ExitCriterion, thresholds: readonly number[], n: number): Promise<GatedResult>;
+  /**
+   * Optional: the readback loop (src/plan/readback-loop.ts) over the current batch's n clips, run by the executor
+   * next to its data, with the outcomes the host's loop over `runStage` would give (the WASM pool: one message
+   * round trip per worker for the batch instead of one per stage). An abort is seen before the batch starts.
+   */
+  runLoop?(rule: LoopRule, n: number): Promise<ClipOutcome[]>;
   stats(): ExecutorStats;
   dispose(): void;
 }

@@ -1,19 +1,15 @@
 // The early-exit scheduler: one stage at a time, only the clips still undecided go deeper.
 import { throwIfAborted } from '../errors';
 import type { StageExecutor } from '../plan/executor';
-import { exitsHere } from '../plan/exit-rule';
+import { readbackLoop, type ClipOutcome } from '../plan/readback-loop';
 import type { ResolvedPolicy } from './exit-policy';
 
-export interface ClipOutcome {
-  /** Exit taken. */
-  exit: number;
-  /** Exit records this clip produced, by exit index (records of exits it never reached are null). */
-  records: (Float32Array | null)[];
-}
+export type { ClipOutcome };
 
 /**
  * Runs the current batch of `n` clips (already given to `executor.setInput`).
- * - readback / all-exits: stage k runs for the active clips, their small exit records come back, the host decides.
+ * - readback / all-exits: stage k runs for the active clips, their small exit records come back, the host decides
+ *   (src/plan/readback-loop.ts); an executor that runs that loop itself (`runLoop`) does it in one go.
  * - gpu: the executor decides on the device (one submission, one readback) when it can; otherwise as readback.
  */
 export async function runSchedule(
@@ -24,9 +20,8 @@ export async function runSchedule(
   policy: ResolvedPolicy,
 ): Promise<ClipOutcome[]> {
   const stride = classes + 3;
-  const outcomes: ClipOutcome[] = Array.from({ length: n }, () => ({ exit: -1, records: new Array(stages).fill(null) }));
-
   if (policy.mode === 'gpu' && executor.runGated) {
+    const outcomes: ClipOutcome[] = Array.from({ length: n }, () => ({ exit: -1, records: new Array(stages).fill(null) }));
     const gated = await executor.runGated(policy.criterion, policy.thresholds, n);
     outcomes.forEach((o, clip) => {
       o.exit = gated.decisions[clip];
@@ -34,23 +29,10 @@ export async function runSchedule(
     });
     return outcomes;
   }
-
-  let active = Uint32Array.from({ length: n }, (_, i) => i);
-  for (let k = 0; k < stages && active.length > 0; k++) {
+  const rule = { criterion: policy.criterion, thresholds: policy.thresholds, allExits: policy.mode === 'all-exits', signal: policy.signal };
+  if (executor.runLoop) {
     throwIfAborted(policy.signal, 'classify');
-    const records = await executor.runStage(k, active);
-    const isLast = k === stages - 1;
-    const next: number[] = [];
-    active.forEach((clip, row) => {
-      const record = records.slice(row * stride, (row + 1) * stride);
-      const o = outcomes[clip];
-      o.records[k] = record;
-      const leaves = exitsHere(policy.criterion, policy.thresholds[k], record[classes], record[classes + 1], isLast);
-      if (leaves && o.exit < 0) o.exit = k;
-      // all-exits keeps every clip to the end but remembers where it would have left.
-      if (!leaves || policy.mode === 'all-exits') next.push(clip);
-    });
-    active = Uint32Array.from(next);
+    return executor.runLoop(rule, n);
   }
-  return outcomes;
+  return readbackLoop((k, active) => executor.runStage(k, active), stages, classes, n, rule);
 }

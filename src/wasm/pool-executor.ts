@@ -16,6 +16,7 @@ import { exitRecordStride } from '../cpu/exit-result';
 import { BeenetError } from '../errors';
 import type { WorkerReply, WorkerRequest } from './worker';
 import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
+import { readbackLoop, type ClipOutcome, type LoopRule } from '../plan/readback-loop';
 import type { ModelPlan } from '../plan/plan';
 import { WasmExecutor } from './executor';
 
@@ -228,6 +229,37 @@ export class WasmPoolExecutor implements StageExecutor {
       out.set(records.subarray(at, at + stride), row * stride);
     });
     return out;
+  }
+
+  /**
+   * The readback loop run by each worker over its own clips (one round trip per worker for the whole batch, and no
+   * worker waits for the other between stages), merged in the caller's order. The outcomes equal the host loop's
+   * over `runStage`: the same per-clip records and the same rule.
+   */
+  async runLoop(rule: LoopRule, n: number): Promise<ClipOutcome[]> {
+    this.live();
+    if (n !== this.batch) throw new BeenetError('BAD_INPUT', `the loop covers ${n} clips, the current batch holds ${this.batch}`);
+    const { stages, classes } = this.plan;
+    const stageCount = stages.length;
+    if (this.ranLocally) return readbackLoop((k, active) => this.local.runStage(k, active), stageCount, classes, n, rule);
+    const t = this.threads;
+    const wire = { criterion: rule.criterion, thresholds: [...rule.thresholds], allExits: rule.allExits };
+    const replies = await Promise.all(
+      this.workers.map((w, wi) => {
+        const count = n > wi ? Math.ceil((n - wi) / t) : 0;
+        return count === 0 ? Promise.resolve(null) : w.request((id) => ({ type: 'loop', id, rule: wire, n: count })).then((r) => r.outcomes ?? null);
+      }),
+    );
+    const stride = exitRecordStride(classes);
+    return Array.from({ length: n }, (_, clip) => {
+      const packed = replies[clip % t];
+      if (!packed) throw new BeenetError('UNSUPPORTED', `wasm worker ${clip % t} returned no outcomes`);
+      const local = Math.floor(clip / t);
+      const exit = packed.exits[local];
+      const last = rule.allExits ? stageCount - 1 : exit;
+      const records = Array.from({ length: stageCount }, (_, k) => (k <= last ? packed.records[k].slice(local * stride, (local + 1) * stride) : null));
+      return { exit, records };
+    });
   }
 
   stats(): ExecutorStats {

@@ -5,6 +5,7 @@ import { planModel, type ModelPlan } from '../../src/plan/plan';
 import { createRuntime } from '../../src/runtime/runtime';
 import { WasmExecutor } from '../../src/wasm/executor';
 import { WasmPoolExecutor, wasmPoolAvailable } from '../../src/wasm/pool-executor';
+import { readbackLoop, type ClipOutcome, type LoopRule } from '../../src/plan/readback-loop';
 import type { BeeModel } from '../../src/format/bee';
 import type { ClassifyResult } from '../../src/runtime/model';
 import { mulberry32 } from '../helpers/rng';
@@ -81,6 +82,37 @@ describe('WasmPoolExecutor', () => {
           expect(bitsOf(await pool.runStage(s, active)), `n ${n} stage ${s}`).toEqual(bitsOf(await single.runStage(s, active)));
         }
       }
+    } finally {
+      pool.dispose();
+    }
+  });
+
+  it('runLoop (each worker runs the whole early-exit loop for its clips) equals the host loop on one thread', async () => {
+    const p = plan(model(27, { recipe: 'reactnet' }));
+    const single = new WasmExecutor(p);
+    const pool = await WasmPoolExecutor.create(p, { threads: 2, maxBatch: 64 });
+    const bits = (os: ClipOutcome[]) => os.map((o) => ({ exit: o.exit, records: o.records.map((r) => (r ? Array.from(bitsOf(r)) : null)) }));
+    try {
+      const exitsSeen = new Set<number>();
+      for (const [n, seed] of [[64, 1], [7, 2], [1, 3], [0, 4]]) {
+        const features = new Rng(seed).floats(Math.max(n, 1) * p.inputElements, 4);
+        await single.setInput(features, n);
+        await pool.setInput(features, n);
+        // Thresholds that send clips out at every exit, and all-exits (every clip to the end).
+        const rules: LoopRule[] = [
+          { criterion: 'entropy', thresholds: [0.9, 0.95, 0.99, 1] },
+          { criterion: 'maxprob', thresholds: [0.2, 0.15, 0.1, 0] },
+          { criterion: 'entropy', thresholds: [0.9, 0.95, 0.99, 1], allExits: true },
+        ];
+        for (const rule of rules) {
+          const want = await readbackLoop((k, a) => single.runStage(k, a), p.stages.length, p.classes, n, rule);
+          const got = await pool.runLoop(rule, n);
+          expect(bits(got), `n ${n} ${JSON.stringify(rule)}`).toEqual(bits(want));
+          for (const o of want) exitsSeen.add(o.exit);
+        }
+      }
+      expect(exitsSeen.size, 'the rules send clips out at more than one exit').toBeGreaterThan(1);
+      expect(await code(() => pool.runLoop({ criterion: 'entropy', thresholds: [0, 0, 0, 0] }, 3))).toBe('BAD_INPUT');
     } finally {
       pool.dispose();
     }
