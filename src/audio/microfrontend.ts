@@ -80,14 +80,6 @@ function freqToMel(hz: number): number {
   return Math.fround(1127 * Math.log1p(hz / 700));
 }
 
-/** round(sqrt(x)) for an exact integer x < 2^53, as the fixed-point square root with its rounding step. */
-function roundSqrt(x: number): number {
-  let r = Math.floor(Math.sqrt(x));
-  while (r * r > x) r--;
-  while ((r + 1) * (r + 1) <= x) r++;
-  return r + +(x - r * r > r); // branch-free: this comparison goes either way from channel to channel
-}
-
 /** Throws BAD_INPUT naming the first invalid field. */
 export function checkMicrofrontendParams(p: MicrofrontendParams): void {
   const fin = (name: keyof MicrofrontendParams, ok: boolean, want: string) => {
@@ -148,8 +140,9 @@ export class Microfrontend {
   private readonly scratch: SpectrumScratch;
   /** The WebAssembly kernel of the spectral stage (null: the twin runs; the same bits). */
   private readonly kernel: SpectrumKernel | null;
-  /** The filterbank's melBands + 1 accumulators of the current frame. */
+  /** The filterbank's melBands + 1 accumulators and melBands channel amplitudes of the current frame. */
   private readonly work: Float64Array;
+  private readonly amplitudes: Float64Array;
   private readonly gainLut: Int32Array;
   private readonly snrShift: number;
   private readonly correctionBits: number;
@@ -205,6 +198,7 @@ export class Microfrontend {
       chanEnd[c] = bin;
     }
     this.work = new Float64Array(melBands + 1);
+    this.amplitudes = new Float64Array(melBands);
     const m = fftSize >> 1;
     this.tables = {
       n,
@@ -261,18 +255,15 @@ export class Microfrontend {
    * `out[outOffset..]`. Advances `state`.
    */
   processFrame(samples: Float32Array, offset: number, state: MicrofrontendState, out: Float32Array, outOffset: number): void {
-    const work = this.work;
-    const shift = this.kernel ? this.kernel.frame(samples, offset, work) : spectrumFrame(this.tables, this.scratch, samples, offset, work);
-    // The accumulators hold the power of the frame scaled by 2^shift (block normalisation): undone after the sqrt.
-    const up = 2 ** shift;
-    const accumulators = this.tables.chanEnd.length;
-
-    const melBands = accumulators - 1;
+    const { work, amplitudes: amp } = this;
+    if (this.kernel) this.kernel.frame(samples, offset, work, amp);
+    else spectrumFrame(this.tables, this.scratch, samples, offset, work, amp);
+    const melBands = amp.length;
     const { correctionScale, logScale, outputScale, outputOffset } = this;
     if (!this.noiseReduction && !this.pcan) {
       for (let c = 0; c < melBands; c++) {
-        // Amplitude, undoing the block normalisation, then log and the pixel map.
-        const v = Math.floor(roundSqrt(work[c + 1]) / up);
+        // Amplitude (the block normalisation undone), then log and the pixel map.
+        const v = amp[c];
         const x = v * correctionScale;
         let raw = x > 1 ? Math.floor(Math.log(x) * logScale + 0.5) : 0;
         if (raw > UINT16_MAX) raw = UINT16_MAX;
@@ -286,7 +277,7 @@ export class Microfrontend {
     const sb = this.smoothingScale;
     const one = 1 << NOISE_BITS;
     for (let c = 0; c < melBands; c++) {
-      let v = Math.floor(roundSqrt(work[c + 1]) / up);
+      let v = amp[c];
       if (this.noiseReduction) {
         // Noise reduction: a slow per-channel low-pass estimate is subtracted, keeping at least a floor.
         const sm = (c & 1) === 0 ? this.evenQ : this.oddQ;

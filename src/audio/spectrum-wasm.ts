@@ -8,7 +8,7 @@ import type { SpectrumTables } from './spectrum';
 interface SpectrumExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  spectrumFrame(cfg: number, samples: number, inputScale: number, work: number): number;
+  spectrumFrame(cfg: number, samples: number, inputScale: number, work: number, amplitudes: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -40,6 +40,7 @@ export class SpectrumKernel {
   private readonly inputScale: number;
   private readonly samplesView: Float32Array;
   private readonly workView: Float64Array;
+  private readonly ampView: Float64Array;
 
   private constructor(e: SpectrumExports, t: SpectrumTables) {
     this.e = e;
@@ -57,7 +58,7 @@ export class SpectrumKernel {
     const block = new Int32Array(13);
     const twiddles = vectors(t.twiddles);
     const split = vectors(t.splitTwiddles);
-    parts.push(block, t.window, t.reverse, twiddles, split, t.chanEnd, t.weights, t.unweights, 16 * Math.max(m, 1), 4 * t.n, 4 * t.n, 8 * t.chanEnd.length);
+    parts.push(block, t.window, t.reverse, twiddles, split, t.chanEnd, t.weights, t.unweights, 16 * Math.max(m, 1), 4 * t.n, 4 * t.n, 8 * t.chanEnd.length, 8 * t.chanEnd.length);
     const at: number[] = [];
     let top = Math.ceil(e.heapBase() / 16) * 16;
     for (const p of parts) {
@@ -76,6 +77,7 @@ export class SpectrumKernel {
     // Nothing grows the memory after this, so the views stay valid.
     this.samplesView = new Float32Array(e.memory.buffer, at[10], t.n);
     this.workView = new Float64Array(e.memory.buffer, at[11], t.chanEnd.length);
+    this.ampView = new Float64Array(e.memory.buffer, at[12], Math.max(0, t.chanEnd.length - 1));
   }
 
   /** A kernel for these tables, or null where the kernel cannot run. */
@@ -85,10 +87,11 @@ export class SpectrumKernel {
   }
 
   /** As spectrumFrame (src/audio/spectrum.ts). */
-  frame(samples: Float32Array, offset: number, work: Float64Array): number {
+  frame(samples: Float32Array, offset: number, work: Float64Array, amplitudes: Float64Array): number {
     this.samplesView.set(samples.subarray(offset, offset + this.n));
-    const shift = this.e.spectrumFrame(this.cfg, this.samples, this.inputScale, this.workView.byteOffset);
+    const shift = this.e.spectrumFrame(this.cfg, this.samples, this.inputScale, this.workView.byteOffset, this.ampView.byteOffset);
     work.set(this.workView);
+    amplitudes.set(this.ampView);
     return shift;
   }
 }

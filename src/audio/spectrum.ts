@@ -69,12 +69,23 @@ function msb(x: number): number {
   return x === 0 ? 0 : 32 - Math.clz32(x);
 }
 
+/** round(sqrt(x)) for an exact integer x < 2^53, as the fixed-point square root with its rounding step. */
+export function roundSqrt(x: number): number {
+  let r = Math.floor(Math.sqrt(x));
+  while (r * r > x) r--;
+  while ((r + 1) * (r + 1) <= x) r++;
+  return r + +(x - r * r > r); // branch-free: this comparison goes either way from channel to channel
+}
+
 /**
  * One frame from `samples[offset..offset + n)` (float, [-1, 1]): writes the filterbank accumulators to
- * `work[0..chanEnd.length)` and returns the block shift (15 - msb(peak)): the accumulators hold the power of
- * the frame scaled by 2^shift (the caller undoes it after the square root).
+ * `work[0..chanEnd.length)` (the power of the frame scaled by 2^shift, the block shift 15 - msb(peak)) and each
+ * channel's amplitude, floor(roundSqrt(work[c + 1]) / 2^shift), to `amplitudes[0..chanEnd.length - 1)`; returns
+ * the shift.
  */
-export function spectrumFrame(t: SpectrumTables, s: SpectrumScratch, samples: Float32Array, offset: number, work: Float64Array): number {
+export function spectrumFrame(
+  t: SpectrumTables, s: SpectrumScratch, samples: Float32Array, offset: number, work: Float64Array, amplitudes: Float64Array,
+): number {
   const { n, window, inputScale } = t;
   const { z, frame } = s;
   // int16 sample = clamp(Math.round(x * inputScale)), as floor plus (fraction >= 0.5); NaN becomes 0.
@@ -143,12 +154,49 @@ export function spectrumFrame(t: SpectrumTables, s: SpectrumScratch, samples: Fl
     wAcc = uAcc;
     uAcc = 0;
   }
+  // Amplitude of each channel, the block normalisation undone (2^shift is exact; -1 gives 0.5).
+  const up = 2 ** shift;
+  for (let c = 0; c + 1 < accumulators; c++) amplitudes[c] = Math.floor(roundSqrt(work[c + 1]) / up);
   return shift;
 }
 
-/** Iterative radix-2 DIT FFT of m complex values (bit-reversed already), twiddles W_m^j for j < m / 2. */
+/**
+ * Iterative radix-2 DIT FFT of m complex values (bit-reversed already), twiddles W_m^j for j < m / 2. The first
+ * two stages run as one pass over groups of four, with their twiddles 1 and -i exact (-i b = (bi, -br)).
+ */
 export function fftInPlace(z: Float64Array, m: number, tw: Float64Array): void {
-  for (let h = 1; h < m; h <<= 1) {
+  if (m === 2) {
+    const [ar, ai, br, bi] = [z[0], z[1], z[2], z[3]];
+    z[0] = ar + br;
+    z[1] = ai + bi;
+    z[2] = ar - br;
+    z[3] = ai - bi;
+  }
+  if (m >= 4) {
+    for (let g = 0; g < 2 * m; g += 8) {
+      // Stage 1: (0, 1) and (2, 3).
+      const r0 = z[g] + z[g + 2];
+      const i0 = z[g + 1] + z[g + 3];
+      const r1 = z[g] - z[g + 2];
+      const i1 = z[g + 1] - z[g + 3];
+      const r2 = z[g + 4] + z[g + 6];
+      const i2 = z[g + 5] + z[g + 7];
+      const r3 = z[g + 4] - z[g + 6];
+      const i3 = z[g + 5] - z[g + 7];
+      // Stage 2: (0, 2) with twiddle 1, (1, 3) with -i.
+      z[g] = r0 + r2;
+      z[g + 1] = i0 + i2;
+      z[g + 4] = r0 - r2;
+      z[g + 5] = i0 - i2;
+      const tr = i3;
+      const ti = -r3;
+      z[g + 2] = r1 + tr;
+      z[g + 3] = i1 + ti;
+      z[g + 6] = r1 - tr;
+      z[g + 7] = i1 - ti;
+    }
+  }
+  for (let h = 4; h < m; h <<= 1) {
     const stride = m / (2 * h);
     for (let g = 0; g < m; g += 2 * h) {
       // j = 0: the twiddle is exactly 1.

@@ -60,12 +60,16 @@ describe.skipIf(!spectrumKernelSupported())('spectral stage: kernel against twin
       x.set(frame(r, t.n, trial % 10), offset);
       const want = new Float64Array(accumulators);
       const got = new Float64Array(accumulators).fill(-1);
-      const ws = spectrumFrame(t, scratch, x, offset, want);
-      const gs = kernel!.frame(x, offset, got);
+      const wantAmp = new Float64Array(accumulators - 1);
+      const gotAmp = new Float64Array(accumulators - 1).fill(-1);
+      const ws = spectrumFrame(t, scratch, x, offset, want, wantAmp);
+      const gs = kernel!.frame(x, offset, got, gotAmp);
       expect(gs, `trial ${trial}`).toBe(ws);
       shifts.add(ws);
       const differs = Array.from(got).findIndex((v, i) => !Object.is(v, want[i]));
       expect(differs, `trial ${trial}: accumulator ${differs}: ${got[differs]} vs ${want[differs]}`).toBe(-1);
+      const ampDiffers = Array.from(gotAmp).findIndex((v, i) => !Object.is(v, wantAmp[i]));
+      expect(ampDiffers, `trial ${trial}: amplitude ${ampDiffers}`).toBe(-1);
     }
     // The trials reach silence (15), ordinary levels and, where the window reaches 1.0, the full-scale frame (-1).
     const fullScale = Math.max(...t.window) === 4096;
@@ -78,8 +82,10 @@ describe.skipIf(!spectrumKernelSupported())('spectral stage: kernel against twin
     const x = frame(rng(3), t.n, 3);
     const copy = x.slice();
     const out = new Float64Array(t.chanEnd.length + 4).fill(7);
-    kernel.frame(x, 0, out.subarray(0, t.chanEnd.length));
+    const amp = new Float64Array(t.chanEnd.length + 3).fill(7);
+    kernel.frame(x, 0, out.subarray(0, t.chanEnd.length), amp.subarray(0, t.chanEnd.length - 1));
     expect(x).toEqual(copy);
     expect(Array.from(out.subarray(t.chanEnd.length))).toEqual([7, 7, 7, 7]);
+    expect(Array.from(amp.subarray(t.chanEnd.length - 1))).toEqual([7, 7, 7, 7]);
   });
 });

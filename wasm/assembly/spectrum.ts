@@ -14,8 +14,18 @@ function cmul(b: v128, w: usize): v128 {
   return f64x2.add(f64x2.mul(b, v128.load(w)), f64x2.mul(bs, v128.load(w, 16)));
 }
 
-/** Returns the block shift; writes `accumulators` f64 to `work`. samples: f32, n of them from `samples`. */
-export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work: usize): i32 {
+function roundSqrt(x: f64): f64 {
+  let r = Math.floor(Math.sqrt(x));
+  while (r * r > x) r -= 1;
+  while ((r + 1) * (r + 1) <= x) r += 1;
+  return r + (x - r * r > r ? 1.0 : 0.0);
+}
+
+/**
+ * Returns the block shift; writes `accumulators` f64 to `work` and `accumulators - 1` channel amplitudes to
+ * `amplitudes`. samples: f32, n of them from `samples`.
+ */
+export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work: usize, amplitudes: usize): i32 {
   const n = load<i32>(cfg);
   const fftSize = load<i32>(cfg, 4);
   const win = load<usize>(cfg, 8);
@@ -74,7 +84,33 @@ export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work:
     v128.store(z + (<usize>load<i32>(rev + (<usize>i << 2)) << 4), f64x2.replace_lane(f64x2.splat(lo), 1, hi));
   }
 
-  for (let h = 1; h < m; h <<= 1) {
+  // The first two stages as one pass over groups of four, twiddles 1 and -i exact, as the twin.
+  const negIm = f64x2.replace_lane(f64x2.splat(1.0), 1, -1.0);
+  if (m == 2) {
+    const a = v128.load(z);
+    const b = v128.load(z, 16);
+    v128.store(z, f64x2.add(a, b));
+    v128.store(z, f64x2.sub(a, b), 16);
+  }
+  if (m >= 4) {
+    for (let g = 0; g < m; g += 4) {
+      const p = z + (<usize>g << 4);
+      const x0 = v128.load(p);
+      const x1 = v128.load(p, 16);
+      const x2 = v128.load(p, 32);
+      const x3 = v128.load(p, 48);
+      const y0 = f64x2.add(x0, x1);
+      const y1 = f64x2.sub(x0, x1);
+      const y2 = f64x2.add(x2, x3);
+      const y3 = f64x2.sub(x2, x3);
+      const t = f64x2.mul(v128.shuffle<f64>(y3, y3, 1, 0), negIm); // -i y3 = (y3.im, -y3.re)
+      v128.store(p, f64x2.add(y0, y2));
+      v128.store(p, f64x2.add(y1, t), 16);
+      v128.store(p, f64x2.sub(y0, y2), 32);
+      v128.store(p, f64x2.sub(y1, t), 48);
+    }
+  }
+  for (let h = 4; h < m; h <<= 1) {
     const stride = <usize>(m / (2 * h)) << 5;
     const span = <usize>h << 4;
     for (let g = 0; g < m; g += 2 * h) {
@@ -122,6 +158,10 @@ export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work:
     store<f64>(work + (<usize>c << 3), wAcc);
     wAcc = uAcc;
     uAcc = 0;
+  }
+  const up = shift >= 0 ? <f64>(1 << shift) : 0.5;
+  for (let c = 0; c + 1 < accumulators; c++) {
+    store<f64>(amplitudes + (<usize>c << 3), Math.floor(roundSqrt(load<f64>(work + (<usize>(c + 1) << 3))) / up));
   }
   return shift;
 }
