@@ -9,8 +9,9 @@
 // A stream runs processFrame 100 times per audio second, so it is written for speed (issue 20) while giving the
 // same bits (test/audio/microfrontend.test.ts holds hashes of the plain version's output). The spectral stage
 // (window, FFT, power, filterbank: src/audio/spectrum.ts) runs on a WebAssembly SIMD kernel with its own FFT,
-// about 2x faster than the fft.js version it replaced; its TypeScript twin gives the same bits where the kernel
-// cannot run. What is left here is per channel: square root, noise reduction, PCAN, log and the pixel map.
+// about 2x faster than the fft.js version it replaced, and returns each channel's amplitude; its TypeScript twin
+// gives the same bits where the kernel cannot run. What is left here is per channel: noise reduction, PCAN, log
+// and the pixel map.
 
 import { BeenetError } from '../errors';
 import { bitReverse, spectrumFrame, spectrumScratch, twiddleTable, type SpectrumScratch, type SpectrumTables } from './spectrum';
@@ -208,7 +209,6 @@ export class Microfrontend {
       twiddles: twiddleTable(m, 0, m >> 1),
       splitTwiddles: twiddleTable(fftSize, binStart, Math.max(binStart, bin)),
       binStart,
-      binEnd: Math.max(binStart, bin),
       chanEnd,
       weights: Int32Array.from(ws),
       unweights: Int32Array.from(uws),

@@ -1,7 +1,7 @@
 // The microfrontend's spectral stage on its WebAssembly SIMD kernel (wasm/assembly/spectrum.ts, a module of its
-// own, about 1 KB: compiled synchronously, even on a browser's main thread), with the same bits as the TypeScript
+// own, under 2 KB: compiled synchronously, even on a browser's main thread), with the same bits as the TypeScript
 // twin (src/audio/spectrum.ts). Each kernel instance has its own memory: the configuration's tables, the FFT
-// buffer, one frame of samples in, the filterbank accumulators out, laid out once.
+// buffer, one frame of samples in, the filterbank accumulators and channel amplitudes out, laid out once.
 import { SPECTRUM_WASM_BASE64 } from './generated/spectrum-kernel';
 import type { SpectrumTables } from './spectrum';
 
@@ -88,7 +88,10 @@ export class SpectrumKernel {
 
   /** As spectrumFrame (src/audio/spectrum.ts). */
   frame(samples: Float32Array, offset: number, work: Float64Array, amplitudes: Float64Array): number {
-    this.samplesView.set(samples.subarray(offset, offset + this.n));
+    const frame = samples.subarray(offset, offset + this.n);
+    this.samplesView.set(frame);
+    // Past the end of `samples` the twin reads undefined, which becomes a 0 sample: so do zeros here.
+    if (frame.length < this.n) this.samplesView.fill(0, frame.length);
     const shift = this.e.spectrumFrame(this.cfg, this.samples, this.inputScale, this.workView.byteOffset, this.ampView.byteOffset);
     work.set(this.workView);
     amplitudes.set(this.ampView);

@@ -20,11 +20,9 @@ export interface SpectrumTables {
   reverse: Int32Array;
   /** W_M^m = (cos, -sin)(2 pi m / M) for m < M / 2, as [wr, wi] pairs. */
   twiddles: Float64Array;
-  /** W_N^k for k in [binStart, binEnd), as [wr, wi] pairs. */
+  /** W_N^k for the bins the filterbank reads, k in [binStart, chanEnd[accumulators - 1]), as [wr, wi] pairs. */
   splitTwiddles: Float64Array;
   binStart: number;
-  /** One past the last bin read: chanEnd[accumulators - 1]. */
-  binEnd: number;
   /** Accumulator c takes bins up to chanEnd[c]. */
   chanEnd: Int32Array;
   /** Q12 weight and unweight of each bin, indexed by bin - binStart. */

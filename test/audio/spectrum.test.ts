@@ -76,6 +76,21 @@ describe.skipIf(!spectrumKernelSupported())('spectral stage: kernel against twin
     expect([shifts.has(-1) || !fullScale, shifts.has(15), shifts.size >= 3]).toEqual([true, true, true]);
   });
 
+  it('a frame running past the end of the samples reads zeros, as the twin does', () => {
+    const t = new Microfrontend(M16).tables;
+    const kernel = SpectrumKernel.tryCreate(t)!;
+    const x = frame(rng(4), t.n, 3);
+    const acc = t.chanEnd.length;
+    // A full frame first, so that stale samples would show.
+    kernel.frame(x, 0, new Float64Array(acc), new Float64Array(acc - 1));
+    const short = x.subarray(0, t.n - 100);
+    const want = [new Float64Array(acc), new Float64Array(acc - 1)] as const;
+    const got = [new Float64Array(acc), new Float64Array(acc - 1)] as const;
+    const ws = spectrumFrame(t, spectrumScratch(t), short, 0, ...want);
+    expect(kernel.frame(short, 0, ...got)).toBe(ws);
+    expect(got).toEqual(want);
+  });
+
   it("the kernel's input is not modified and its output is only the accumulators", () => {
     const t = new Microfrontend(M16).tables;
     const kernel = SpectrumKernel.tryCreate(t)!;
