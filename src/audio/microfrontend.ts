@@ -218,7 +218,7 @@ export class Microfrontend {
     const impl = options.spectrum ?? 'auto';
     this.kernel = impl === 'twin' ? null : SpectrumKernel.tryCreate(this.tables);
     if (impl === 'wasm' && !this.kernel) {
-      throw new BeenetError('UNSUPPORTED', "the microfrontend's spectral kernel needs WebAssembly SIMD, which this engine lacks");
+      throw new BeenetError('UNSUPPORTED', "the microfrontend's spectral kernel cannot run here (it needs WebAssembly SIMD, and a page whose CSP allows compiling WebAssembly)");
     }
 
     // The log input is shifted so that the FFT's 1/fftSize scaling and the Q12 filterbank cancel out.

@@ -13,7 +13,7 @@ interface SpectrumExports {
 
 let compiled: WebAssembly.Module | null | undefined;
 
-/** The compiled module, or null where this engine has no WebAssembly or no SIMD (the twin runs instead). */
+/** The compiled module, or null where this engine cannot run it (no WebAssembly, no SIMD, a CSP): the twin runs instead. */
 function spectrumModule(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
@@ -21,8 +21,13 @@ function spectrumModule(): WebAssembly.Module | null {
     const bin = atob(SPECTRUM_WASM_BASE64);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    // validate() is false without SIMD.
-    if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    // validate() is false without SIMD; a page whose Content-Security-Policy forbids compiling WebAssembly
+    // throws instead. Either way the twin runs.
+    try {
+      if (WebAssembly.validate(bytes)) compiled = new WebAssembly.Module(bytes);
+    } catch {
+      compiled = null;
+    }
   }
   return compiled;
 }
@@ -83,7 +88,14 @@ export class SpectrumKernel {
   /** A kernel for these tables, or null where the kernel cannot run. */
   static tryCreate(t: SpectrumTables): SpectrumKernel | null {
     const m = spectrumModule();
-    return m ? new SpectrumKernel(new WebAssembly.Instance(m, {}).exports as unknown as SpectrumExports, t) : null;
+    if (!m) return null;
+    let e: SpectrumExports;
+    try {
+      e = new WebAssembly.Instance(m, {}).exports as unknown as SpectrumExports;
+    } catch {
+      return null; // no memory for another instance: the twin runs
+    }
+    return new SpectrumKernel(e, t);
   }
 
   /** As spectrumFrame (src/audio/spectrum.ts). */

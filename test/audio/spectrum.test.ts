@@ -1,6 +1,6 @@
 // The microfrontend's spectral stage: the WebAssembly kernel (wasm/assembly/spectrum.ts) against its TypeScript
 // twin (src/audio/spectrum.ts), every accumulator bit and the block shift, on random frames of many shapes.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MICROFRONTEND_16K } from '../../src/audio/frontend';
 import { DEFAULT_MICROFRONTEND_PARAMS, Microfrontend, type MicrofrontendConfig } from '../../src/audio/microfrontend';
 import { spectrumFrame, spectrumScratch } from '../../src/audio/spectrum';
@@ -102,5 +102,23 @@ describe.skipIf(!spectrumKernelSupported())('spectral stage: kernel against twin
     expect(x).toEqual(copy);
     expect(Array.from(out.subarray(t.chanEnd.length))).toEqual([7, 7, 7, 7]);
     expect(Array.from(amp.subarray(t.chanEnd.length - 1))).toEqual([7, 7, 7, 7]);
+  });
+});
+
+describe('spectral stage without the kernel', () => {
+  it('a page that may not compile WebAssembly (CSP) gets the twin, the same features', async () => {
+    const want = new Microfrontend(M16, { spectrum: 'twin' }).compute(frame(rng(9), 16000, 3));
+    vi.resetModules();
+    // A Content-Security-Policy without 'wasm-unsafe-eval' makes compiling throw.
+    vi.stubGlobal('WebAssembly', { ...WebAssembly, validate: () => true, Module: class { constructor() { throw new EvalError('refused by CSP'); } } });
+    try {
+      const fresh = await import('../../src/audio/microfrontend');
+      const mf = new fresh.Microfrontend(M16);
+      expect(mf.compute(frame(rng(9), 16000, 3))).toEqual(want);
+      expect(() => new fresh.Microfrontend(M16, { spectrum: 'wasm' })).toThrow(/WebAssembly SIMD/);
+    } finally {
+      vi.unstubAllGlobals();
+      vi.resetModules();
+    }
   });
 });
