@@ -115,7 +115,9 @@ export class Runtime {
     }
     if (choice === 'cpu') return new Runtime({ backend: 'cpu', adapter: null, isFallbackAdapter: false, reason: 'requested' }, null, options);
     if (choice === 'wasm') {
-      if (!wasmSimdSupported()) throw new BeenetError('UNSUPPORTED', 'this JavaScript engine has no WebAssembly SIMD');
+      if (!wasmSimdSupported()) {
+        throw new BeenetError('UNSUPPORTED', 'this JavaScript engine has no WebAssembly SIMD, or the page may not compile WebAssembly (its CSP lacks wasm-unsafe-eval)');
+      }
       return new Runtime({ backend: 'wasm', adapter: null, isFallbackAdapter: false, reason: 'requested' }, null, options);
     }
     let ctx: GpuContext | null = null;

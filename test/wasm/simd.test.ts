@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isBeenetError } from '../../src/errors';
 import { createKernels, createKernelsSync, wasmSimdSupported } from '../../src/wasm/module';
+import { createRuntime } from '../../src/runtime/runtime';
 
 describe('wasm SIMD detection', () => {
   afterEach(() => {
@@ -21,6 +22,16 @@ describe('wasm SIMD detection', () => {
     const a = k.alloc(1 << 20);
     expect(a).toBeGreaterThan(0);
     expect(createKernelsSync().memory).not.toBe(k.memory);
+  });
+
+  it("a page that may not compile WebAssembly (a CSP without 'wasm-unsafe-eval') counts as no SIMD", async () => {
+    vi.spyOn(WebAssembly, 'Module').mockImplementation(() => {
+      throw new EvalError('refused by Content-Security-Policy');
+    });
+    expect(wasmSimdSupported()).toBe(false);
+    await expect(createRuntime({ backend: 'wasm' })).rejects.toThrow(/CSP/);
+    vi.restoreAllMocks();
+    expect(wasmSimdSupported()).toBe(true);
   });
 
   it('arena: aligned, grows memory, views follow growth, release rewinds', async () => {
