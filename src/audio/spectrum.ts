@@ -194,30 +194,32 @@ export function fftInPlace(z: Float64Array, m: number, tw: Float64Array): void {
       z[g + 7] = i1 - ti;
     }
   }
+  // Later stages twiddle by twiddle: each twiddle is read once and serves every group (butterflies within a
+  // stage are independent, so this order gives the same values). j = 0's twiddle is exactly 1.
   for (let h = 4; h < m; h <<= 1) {
-    const stride = m / (2 * h);
-    for (let g = 0; g < m; g += 2 * h) {
-      // j = 0: the twiddle is exactly 1.
-      {
-        const a = 2 * g;
-        const b = 2 * (g + h);
-        const tr = z[b];
-        const ti = z[b + 1];
-        const ar = z[a];
-        const ai = z[a + 1];
-        z[a] = ar + tr;
-        z[a + 1] = ai + ti;
-        z[b] = ar - tr;
-        z[b + 1] = ai - ti;
-      }
-      for (let j = 1; j < h; j++) {
-        const a = 2 * (g + j);
-        const b = 2 * (g + j + h);
-        const wr = tw[2 * j * stride];
-        const wi = tw[2 * j * stride + 1];
+    const span = 2 * h;
+    const step = 2 * span;
+    for (let a = 0; a < 2 * m; a += step) {
+      const b = a + span;
+      const tr = z[b];
+      const ti = z[b + 1];
+      const ar = z[a];
+      const ai = z[a + 1];
+      z[a] = ar + tr;
+      z[a + 1] = ai + ti;
+      z[b] = ar - tr;
+      z[b + 1] = ai - ti;
+    }
+    const stride = (2 * m) / span;
+    for (let j = 1; j < h; j++) {
+      const wr = tw[j * stride];
+      const nwi = -tw[j * stride + 1];
+      const wi = tw[j * stride + 1];
+      for (let a = 2 * j; a < 2 * m; a += step) {
+        const b = a + span;
         const br = z[b];
         const bi = z[b + 1];
-        const tr = br * wr + bi * -wi;
+        const tr = br * wr + bi * nwi;
         const ti = bi * wr + br * wi;
         const ar = z[a];
         const ai = z[a + 1];
