@@ -1,5 +1,5 @@
 // The microfrontend's spectral stage on its WebAssembly SIMD kernel (wasm/assembly/spectrum.ts, a module of its
-// own, under 2 KB: compiled synchronously, even on a browser's main thread), with the same bits as the TypeScript
+// own, 2.3 KB: compiled synchronously, even on a browser's main thread), with the same bits as the TypeScript
 // twin (src/audio/spectrum.ts). Each kernel instance has its own memory: the configuration's tables, the FFT
 // buffer, one frame of samples in, the filterbank accumulators and channel amplitudes out, laid out once.
 import { SPECTRUM_WASM_BASE64 } from './generated/spectrum-kernel';

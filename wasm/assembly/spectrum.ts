@@ -110,7 +110,40 @@ export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work:
       v128.store(p, f64x2.sub(y1, t), 48);
     }
   }
-  for (let h = 4; h < m; h <<= 1) {
+  // Later stages two at a time (h and 2h over groups of 4h), as the twin: the same butterflies and twiddles,
+  // the values kept in registers between the two stages. tw holds W_M^k as 32-byte [wr, wr][-wi, wi] pairs.
+  let h = 4;
+  for (; 4 * h <= m; h *= 4) {
+    const s1 = <usize>(m / (2 * h)) << 5;
+    const s2 = <usize>(m / (4 * h)) << 5;
+    const span = <usize>h << 4;
+    for (let g = 0; g < m; g += 4 * h) {
+      const base = z + (<usize>g << 4);
+      for (let j = 0; j < h; j++) {
+        const p0 = base + (<usize>j << 4);
+        let x1 = v128.load(p0 + span);
+        let x3 = v128.load(p0 + 3 * span);
+        if (j > 0) {
+          const w = tw + <usize>j * s1;
+          x1 = cmul(x1, w);
+          x3 = cmul(x3, w);
+        }
+        const x0 = v128.load(p0);
+        const x2 = v128.load(p0 + 2 * span);
+        const y0 = f64x2.add(x0, x1);
+        const y1 = f64x2.sub(x0, x1);
+        let y2 = f64x2.add(x2, x3);
+        const y3 = cmul(f64x2.sub(x2, x3), tw + <usize>(j + h) * s2);
+        if (j > 0) y2 = cmul(y2, tw + <usize>j * s2);
+        v128.store(p0, f64x2.add(y0, y2));
+        v128.store(p0 + 2 * span, f64x2.sub(y0, y2));
+        v128.store(p0 + span, f64x2.add(y1, y3));
+        v128.store(p0 + 3 * span, f64x2.sub(y1, y3));
+      }
+    }
+  }
+  // One radix-2 stage left when the stage count is odd.
+  if (h < m) {
     const stride = <usize>(m / (2 * h)) << 5;
     const span = <usize>h << 4;
     for (let g = 0; g < m; g += 2 * h) {
