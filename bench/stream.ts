@@ -43,7 +43,7 @@ function frontEndOnly(model: BeenetModel, hopMs: number): (chunk: Float32Array) 
   const hopFrames = Math.max(1, Math.round(hopMs / ((1000 * fs.cfg.hopSamples) / fs.cfg.sampleRate)));
   return (chunk) => {
     fs.push(chunk, (end) => {
-      if (end >= fs.windowFrames && (end - fs.windowFrames) % hopFrames === 0) model.normalizeFeatures(fs.window(end));
+      if (end >= fs.windowFrames && (end - fs.windowFrames) % hopFrames === 0) model.normalizeFeatures(fs.window(end), { handOver: true });
     });
   };
 }

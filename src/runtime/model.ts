@@ -88,6 +88,8 @@ export class BeenetModel {
   readonly labels: readonly string[];
   private executor: StageExecutor | null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** One-clip input snapshots of finished calls, for the next calls (see stack). */
+  private readonly spareSnapshots: Float32Array[] = [];
   private disposed = false;
   private readonly norm: BandNormalization | undefined;
   private counters = { calls: 0, clips: 0, pending: 0, deviceRecoveries: 0 };
@@ -143,9 +145,14 @@ export class BeenetModel {
     return audioToFeatures(audio, sampleRate, this.description.frontend, this.norm);
   }
 
-  /** Raw front-end features [frames, bands] -> the model's input (its per-band normalisation, when it has one; a copy). */
-  normalizeFeatures(raw: Float32Array): Float32Array {
-    return this.norm ? normalizeBands(raw, this.norm.mean, this.norm.std) : raw.slice();
+  /**
+   * Raw front-end features [frames, bands] -> the model's input (its per-band normalisation, when it has one).
+   * A new array, unless `handOver` says `raw` is a fresh array the caller gives up (a stream's window): then a
+   * model without normalisation returns it as it is, saving a copy.
+   */
+  normalizeFeatures(raw: Float32Array, options: { handOver?: boolean } = {}): Float32Array {
+    if (this.norm) return normalizeBands(raw, this.norm.mean, this.norm.std);
+    return options.handOver ? raw : raw.slice();
   }
 
   async classify(input: ClassifyInput, options?: ExitOptions): Promise<ClassifyResult> {
@@ -174,10 +181,14 @@ export class BeenetModel {
     const resolved = policy;
     this.counters.pending++;
     const run = this.queue.then(async () => {
-      this.counters.pending--;
-      if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
-      throwIfAborted(resolved.signal, 'classify');
-      return this.runWithRecovery(features, inputs.length, resolved, featuresMs);
+      try {
+        this.counters.pending--;
+        if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
+        throwIfAborted(resolved.signal, 'classify');
+        return await this.runWithRecovery(features, inputs.length, resolved, featuresMs);
+      } finally {
+        this.recycle(features);
+      }
     });
     this.queue = run.catch(() => undefined);
     return run.then((results) => {
@@ -231,11 +242,21 @@ export class BeenetModel {
     return { features, ms: now() - t0, window: clipWindowSeconds(input.audio.length, input.sampleRate, this.description.frontend) };
   }
 
+  /**
+   * The call's snapshot of its inputs (the caller may change them once the call returns). One-clip snapshots
+   * are reused from call to call: a stream classifies one window at a time, and allocating 16 KB cost more than
+   * copying it.
+   */
   private stack(prepared: { features: Float32Array; ms: number }[]): { features: Float32Array; featuresMs: number[] } {
     const size = this.plan.inputElements;
-    const features = new Float32Array(prepared.length * size);
+    const features = (prepared.length === 1 && this.spareSnapshots.pop()) || new Float32Array(prepared.length * size);
     prepared.forEach((p, i) => features.set(p.features, i * size));
     return { features, featuresMs: prepared.map((p) => p.ms) };
+  }
+
+  /** Takes back a one-clip snapshot once its call is done (every executor has copied or finished with it). */
+  private recycle(features: Float32Array): void {
+    if (features.length === this.plan.inputElements && this.spareSnapshots.length < 4) this.spareSnapshots.push(features);
   }
 
   private async runWithRecovery(

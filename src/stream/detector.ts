@@ -300,7 +300,7 @@ export class KeywordDetector {
     const time = ((end - this.stream.windowFrames) * cfg.hopSamples + cfg.clipSamples) / cfg.sampleRate;
     const gateDb = this.o.energyGateDb;
     const gated = gateDb !== undefined && gateDb !== null && this.stream.levelDb(end, this.hopFrames) < gateDb;
-    this.queue.push({ endFrame: end, time, features: gated ? null : this.model.normalizeFeatures(this.stream.window(end)) });
+    this.queue.push({ endFrame: end, time, features: gated ? null : this.model.normalizeFeatures(this.stream.window(end), { handOver: true }) });
     this.nextWindowEnd += this.hopFrames;
     this.windowTime += performance.now() - t0;
   }

@@ -90,6 +90,38 @@ describe('scheduler (CPU reference backend)', () => {
     inputs.forEach((input, i) => expect(input.features).toEqual(copies[i]));
   });
 
+  it('each call snapshots its features when it is made; snapshots reused between calls never mix them', async () => {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      const rt = await createRuntime({ backend });
+      try {
+        const model = await rt.load(tinyModel(31));
+        const clips = randomFeatures(32, 8, model.plan.inputElements);
+        const want = [];
+        for (const f of clips) want.push(core(await model.classify({ features: f.slice() }, { threshold: 0.5 })));
+        // One array, rewritten after every call is made (the calls queue behind each other), and an aborted call
+        // among them whose snapshot goes back to the pool too.
+        const shared = new Float32Array(model.plan.inputElements);
+        const aborted = new AbortController();
+        const calls: Promise<unknown>[] = [];
+        clips.forEach((f, i) => {
+          shared.set(f);
+          calls.push(model.classify({ features: shared }, { threshold: 0.5 }).then(core));
+          if (i === 3) {
+            const c = model.classify({ features: shared }, { signal: aborted.signal });
+            aborted.abort();
+            calls.push(c.then(() => 'ran', (e: unknown) => (isBeenetError(e, 'ABORTED') ? 'aborted' : String(e))));
+          }
+          shared.fill(-3);
+        });
+        const got = await Promise.all(calls);
+        expect(got.filter((g) => g === 'aborted' || g === 'ran')).toHaveLength(1);
+        expect(got.filter((g) => typeof g !== 'string')).toEqual(want);
+      } finally {
+        rt.dispose();
+      }
+    }
+  });
+
   it('dispose() rejects queued calls with DISPOSED and later calls too', async () => {
     const model = await cpuModel(11);
     const [features] = randomFeatures(12, 1, model.plan.inputElements);
