@@ -14,6 +14,7 @@ function cmul(b: v128, w: usize): v128 {
   return f64x2.add(f64x2.mul(b, v128.load(w)), f64x2.mul(bs, v128.load(w, 16)));
 }
 
+/** The twin's roundSqrt: round(sqrt(x)) for an exact integer x < 2^53. */
 function roundSqrt(x: f64): f64 {
   let r = Math.floor(Math.sqrt(x));
   while (r * r > x) r -= 1;
