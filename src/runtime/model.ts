@@ -147,12 +147,12 @@ export class BeenetModel {
 
   /**
    * Raw front-end features [frames, bands] -> the model's input (its per-band normalisation, when it has one).
-   * A new array, unless `handOver` says `raw` is a fresh array the caller gives up (a stream's window): then a
-   * model without normalisation returns it as it is, saving a copy.
+   * A new array, `raw` untouched, unless `handOver` says `raw` is a fresh array the caller gives up (a stream's
+   * window): then it is normalised in place and returned, saving a copy.
    */
   normalizeFeatures(raw: Float32Array, options: { handOver?: boolean } = {}): Float32Array {
-    if (this.norm) return normalizeBands(raw, this.norm.mean, this.norm.std);
-    return options.handOver ? raw : raw.slice();
+    const out = options.handOver ? raw : raw.slice();
+    return this.norm ? normalizeBands(out, this.norm.mean, this.norm.std) : out;
   }
 
   async classify(input: ClassifyInput, options?: ExitOptions): Promise<ClassifyResult> {

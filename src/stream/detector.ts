@@ -208,6 +208,8 @@ export class KeywordDetector {
   private readonly lastExit: number;
   private nextWindowEnd: number;
   private queue: PendingWindow[] = [];
+  /** Buffers of decided windows, for the next windows (see takeWindow). */
+  private readonly spareWindows: Float32Array[] = [];
   private running: Promise<void> = Promise.resolve();
   /** Time spent in takeWindow during the current push (taken out of the front end's share). */
   private windowTime = 0;
@@ -300,9 +302,20 @@ export class KeywordDetector {
     const time = ((end - this.stream.windowFrames) * cfg.hopSamples + cfg.clipSamples) / cfg.sampleRate;
     const gateDb = this.o.energyGateDb;
     const gated = gateDb !== undefined && gateDb !== null && this.stream.levelDb(end, this.hopFrames) < gateDb;
-    this.queue.push({ endFrame: end, time, features: gated ? null : this.model.normalizeFeatures(this.stream.window(end), { handOver: true }) });
+    let features: Float32Array | null = null;
+    if (!gated) {
+      // A window's buffer comes back once the window is decided (allocating 16 KB per window cost more than the
+      // copy into it).
+      features = this.model.normalizeFeatures(this.stream.window(end, this.spareWindows.pop()), { handOver: true });
+    }
+    this.queue.push({ endFrame: end, time, features });
     this.nextWindowEnd += this.hopFrames;
     this.windowTime += performance.now() - t0;
+  }
+
+  /** Takes back a decided window's buffer (the model has copied what it needs). */
+  private recycleWindow(buffer: Float32Array): void {
+    if (this.spareWindows.length < 8 && buffer.length === this.stream.windowFrames * this.stream.cfg.melBands) this.spareWindows.push(buffer);
   }
 
   /** Stops listening: later pushes reject with DISPOSED; windows still queued are dropped (and counted). */
@@ -360,6 +373,7 @@ export class KeywordDetector {
           // Only the stages past the early exit are new work, but the rerun runs them all: count it all.
           this.opsSum += r.binaryOpsFraction;
         }
+        if (w.features) this.recycleWindow(w.features);
         const smoothed = new Float32Array(this.model.labels.length);
         const fired = this.rule.next(r ? r.probabilities : null, w.time, smoothed);
         this.o.onWindow?.({ time: w.time, result: r, smoothed });

@@ -131,8 +131,11 @@ export class FeatureStream {
     return this.computed - before;
   }
 
-  /** Raw features [windowFrames, bands] of the window ending at frame `endFrame` (exclusive; the latest if omitted). */
-  window(endFrame = this.computed): Float32Array {
+  /**
+   * Raw features [windowFrames, bands] of the window ending at frame `endFrame` (exclusive; the latest if omitted),
+   * a new array, or written into `into` (windowFrames * bands floats) and returned, where frames are independent.
+   */
+  window(endFrame = this.computed, into?: Float32Array): Float32Array {
     const { hopSamples: hop, melBands: bands } = this.cfg;
     const start = endFrame - this.windowFrames;
     const oldest = Math.max(this.firstFrame, this.oldestKept);
@@ -143,7 +146,12 @@ export class FeatureStream {
       const from = start * hop;
       return audioToFeatures(this.samples.slice(from, from + this.cfg.clipSamples), this.cfg.sampleRate, this.cfg);
     }
-    return this.frameData.slice((start - this.firstFrame) * bands, (endFrame - this.firstFrame) * bands);
+    const from = (start - this.firstFrame) * bands;
+    const to = (endFrame - this.firstFrame) * bands;
+    if (!into) return this.frameData.slice(from, to);
+    if (into.length !== to - from) throw new BeenetError('BAD_INPUT', `a window is ${to - from} floats, the buffer holds ${into.length}`);
+    into.set(this.frameData.subarray(from, to));
+    return into;
   }
 
   /** RMS level in dBFS of the model-rate samples of the last `frames` hops of the window ending at frame `endFrame`. */

@@ -122,6 +122,27 @@ describe('scheduler (CPU reference backend)', () => {
     }
   });
 
+  it('normalizeFeatures leaves its input alone, unless it is handed over', async () => {
+    const rt = await createRuntime({ backend: 'cpu' });
+    try {
+      for (const normalization of [true, false]) {
+        const model = await rt.load(randomModel(mulberry32(33), { normalization }));
+        const [raw] = randomFeatures(34, 1, model.plan.inputElements);
+        const copy = raw.slice();
+        const out = model.normalizeFeatures(raw);
+        expect(raw, `normalization ${normalization}`).toEqual(copy);
+        expect(out).not.toBe(raw);
+        const handed = raw.slice();
+        const same = model.normalizeFeatures(handed, { handOver: true });
+        expect(same).toBe(handed);
+        expect(same).toEqual(out);
+        if (normalization) expect(out).not.toEqual(copy);
+      }
+    } finally {
+      rt.dispose();
+    }
+  });
+
   it('dispose() rejects queued calls with DISPOSED and later calls too', async () => {
     const model = await cpuModel(11);
     const [features] = randomFeatures(12, 1, model.plan.inputElements);
