@@ -164,13 +164,6 @@ export function spectrumFrame(
  * two stages run as one pass over groups of four, with their twiddles 1 and -i exact (-i b = (bi, -br)).
  */
 export function fftInPlace(z: Float64Array, m: number, tw: Float64Array): void {
-  if (m === 2) {
-    const [ar, ai, br, bi] = [z[0], z[1], z[2], z[3]];
-    z[0] = ar + br;
-    z[1] = ai + bi;
-    z[2] = ar - br;
-    z[3] = ai - bi;
-  }
   if (m >= 4) {
     for (let g = 0; g < 2 * m; g += 8) {
       // Stage 1: (0, 1) and (2, 3).
@@ -197,7 +190,8 @@ export function fftInPlace(z: Float64Array, m: number, tw: Float64Array): void {
   }
   // Later stages two at a time (h and 2h over groups of 4h): the radix-2 butterflies of both stages, in the same
   // order with the same twiddles, with the values kept in registers in between (half the loads and stores).
-  let h = 4;
+  // (With m = 2 no pass above ran: its single stage is the radix-2 one below, h = 1.)
+  let h = m >= 4 ? 4 : 1;
   for (; 4 * h <= m; h *= 4) {
     const s1 = m / (2 * h);
     const s2 = m / (4 * h);

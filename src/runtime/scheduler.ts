@@ -19,8 +19,8 @@ export async function runSchedule(
   n: number,
   policy: ResolvedPolicy,
 ): Promise<ClipOutcome[]> {
-  const stride = classes + 3;
   if (policy.mode === 'gpu' && executor.runGated) {
+    const stride = classes + 3;
     const outcomes: ClipOutcome[] = Array.from({ length: n }, () => ({ exit: -1, records: new Array(stages).fill(null) }));
     const gated = await executor.runGated(policy.criterion, policy.thresholds, n);
     outcomes.forEach((o, clip) => {

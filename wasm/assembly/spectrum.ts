@@ -87,12 +87,6 @@ export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work:
 
   // The first two stages as one pass over groups of four, twiddles 1 and -i exact, as the twin.
   const negIm = f64x2.replace_lane(f64x2.splat(1.0), 1, -1.0);
-  if (m == 2) {
-    const a = v128.load(z);
-    const b = v128.load(z, 16);
-    v128.store(z, f64x2.add(a, b));
-    v128.store(z, f64x2.sub(a, b), 16);
-  }
   if (m >= 4) {
     for (let g = 0; g < m; g += 4) {
       const p = z + (<usize>g << 4);
@@ -113,7 +107,8 @@ export function spectrumFrame(cfg: usize, samples: usize, inputScale: f64, work:
   }
   // Later stages two at a time (h and 2h over groups of 4h), as the twin: the same butterflies and twiddles,
   // the values kept in registers between the two stages. tw holds W_M^k as 32-byte [wr, wr][-wi, wi] pairs.
-  let h = 4;
+  // (With m = 2 no pass above ran: its single stage is the radix-2 one below, h = 1.)
+  let h = m >= 4 ? 4 : 1;
   for (; 4 * h <= m; h *= 4) {
     const s1 = <usize>(m / (2 * h)) << 5;
     const s2 = <usize>(m / (4 * h)) << 5;
