@@ -66,7 +66,8 @@ function prepareTransform(k: WasmKernels, t: TransformSpec | ThresholdParams, ch
     block[1] = t.threshold instanceof Float32Array ? f32(t.threshold) : k.put(padded(t.threshold, size, Int32Array));
     const mask = new Int32Array(size);
     for (let c = 0; c < channels; c++) mask[c] = t.flip[c] ? -1 : 0;
-    block[2] = k.put(mask);
+    // No flipped channel (every shipped pack but one): a null mask, and the kernel skips the second comparison.
+    block[2] = mask.some((m) => m !== 0) ? k.put(mask) : 0;
   } else {
     block[0] = floatAcc ? 3 : 2;
     block[3] = f32(t.mul);

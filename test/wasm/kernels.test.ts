@@ -22,12 +22,17 @@ import {
 } from '../../src/wasm/ops';
 import { Rng } from './rng';
 
-/** Index of the first element whose bits differ, or -1. */
+/**
+ * Index of the first element whose bits differ, or -1. Any NaN equals any NaN: WebAssembly leaves the sign and
+ * payload of a NaN result unspecified (f32x4.max on x64 and JS's Math.max pick different ones), and no NaN's
+ * bits change a later layer's result (a NaN is never >= a threshold, and stays NaN through sums and maxima).
+ */
 function firstDiff(a: Float32Array | Uint32Array, b: Float32Array | Uint32Array): number {
   const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
   const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
   if (ua.length !== ub.length) return -2;
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i]) return i;
+  const floats = a instanceof Float32Array && b instanceof Float32Array;
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i] && !(floats && Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
   return -1;
 }
 
@@ -62,7 +67,27 @@ function affine(rng: Rng, c: number, pixels: number, residual: boolean, act: Act
   };
 }
 
+/**
+ * The output transforms a case cycles through: both thresholds' dtypes come from the layer, then every affine
+ * variant (residual or not, each activation). The kernel runs the shipped models' variants in loops of their own
+ * (src/wasm/transform.ts), the rest in a general loop, and every one of them must match the twin.
+ */
+const TRANSFORM_VARIANTS = 1 + 2 * ACTIVATIONS.length;
+
+function transformFor(rng: Rng, variant: number, o: number, pixels: number, threshold: () => OutputTransform): OutputTransform {
+  if (variant === 0) return threshold();
+  const v = variant - 1;
+  return affine(rng, o, pixels, v >= ACTIVATIONS.length, ACTIVATIONS[v % ACTIVATIONS.length]);
+}
+
 const CHANNELS = [1, 31, 32, 33, 100, 256];
+
+/** `x` with NaN, signed zeros and infinities every `every` floats (sums and maxima must treat them as the twins do). */
+function withSpecials(x: Float32Array, every: number): Float32Array {
+  const special = [NaN, -0, 0, Infinity, -Infinity];
+  for (let i = 0; i < x.length; i += every) x[i] = special[(i / every) % special.length];
+  return x;
+}
 
 /** Both rules a model file can name, and explicit zeros per side (a planner's rewrites use them). */
 const PADDINGS = ['same', 'valid', 'explicit'] as const;
@@ -100,11 +125,7 @@ describe('wasm kernels vs CPU twins', () => {
             const weights = rng.bits(o * kernel[0] * kernel[1], c);
             const kk = kernel[0] * kernel[1] * c;
             const spread = Math.max(1, Math.floor(kk / 4));
-            const variant = cases % 6;
-            const t: OutputTransform =
-              variant < 2
-                ? { kind: 'threshold', threshold: rng.ints(o, -spread, spread), flip: rng.flips(o) }
-                : affine(rng, o, os.n * os.h * os.w, variant !== 2, ACTIVATIONS[variant - 2]);
+            const t = transformFor(rng, cases % TRANSFORM_VARIANTS, o, os.n * os.h * os.w, () => ({ kind: 'threshold', threshold: rng.ints(o, -spread, spread), flip: cases % 2 ? rng.flips(o) : new Uint32Array(o) }));
             const want = bconvCpu(x, shape, weights, g, t);
             const got = bconvWasm(k, x, shape, weights, g, t);
             expect(got.shape).toEqual(want.shape);
@@ -148,11 +169,7 @@ describe('wasm kernels vs CPU twins', () => {
             const os = convOutput(shape, g).shape;
             const x = rng.floats(shape.n * h * w * c, 3);
             const weights = rng.floats(o * kernel[0] * kernel[1] * c, 1);
-            const variant = cases % 5;
-            const t: OutputTransform =
-              variant === 0
-                ? { kind: 'threshold', threshold: rng.floats(o, 0.5), flip: rng.flips(o) }
-                : affine(rng, o, os.n * os.h * os.w, variant !== 1, ACTIVATIONS[variant - 1]);
+            const t = transformFor(rng, cases % TRANSFORM_VARIANTS, o, os.n * os.h * os.w, () => ({ kind: 'threshold', threshold: rng.floats(o, 0.5), flip: cases % 2 ? rng.flips(o) : new Uint32Array(o) }));
             const want = convRealCpu(x, shape, weights, g, t);
             const got = convRealWasm(k, x, shape, weights, g, t);
             expect(got.shape).toEqual(want.shape);
@@ -183,15 +200,19 @@ describe('wasm kernels vs CPU twins', () => {
     expectSame(convRealWasm(k, x1, s1, w1, g1, t).out, convRealCpu(x1, s1, w1, g1, t).out, 'conv_real specials, one channel');
   });
 
-  it('pack: thresholds, flips, ties', () => {
+  it('pack: thresholds, flips, ties, NaN and signed zeros, with and without flipped channels', () => {
     const rng = new Rng(4);
     for (const c of CHANNELS) {
-      const shape: MapShape = { n: 2, h: rng.int(1, 7), w: rng.int(1, 5), c };
-      const x = rng.floats(shape.n * shape.h * shape.w * c, 1);
-      const threshold = rng.floats(c, 0.5);
-      threshold[0] = x[0];
-      const t = { kind: 'threshold' as const, threshold, flip: rng.flips(c) };
-      expectSame(packWasm(k, x, shape, t), packCpu(x, shape, t), `pack c=${c}`);
+      // Without any flipped channel the kernel takes a path of its own (one comparison a lane).
+      for (const flipped of [true, false]) {
+        const shape: MapShape = { n: 2, h: rng.int(1, 7), w: rng.int(1, 5), c };
+        const x = withSpecials(rng.floats(shape.n * shape.h * shape.w * c, 1), 7);
+        const threshold = rng.floats(c, 0.5);
+        threshold[0] = x[1];
+        threshold[c - 1] = 0;
+        const t = { kind: 'threshold' as const, threshold, flip: flipped ? rng.flips(c) : new Uint32Array(c) };
+        expectSame(packWasm(k, x, shape, t), packCpu(x, shape, t), `pack c=${c} ${flipped ? 'flips' : 'no flips'}`);
+      }
     }
   });
 
@@ -206,7 +227,7 @@ describe('wasm kernels vs CPU twins', () => {
         const gb = maxpoolBitsWasm(k, xb, shape, win);
         expect(gb.shape).toEqual(wb.shape);
         expectSame(gb.out, wb.out, `maxpool bits c=${c} k=${kernel}`);
-        const xf = rng.floats(shape.n * shape.h * shape.w * c, 4);
+        const xf = withSpecials(rng.floats(shape.n * shape.h * shape.w * c, 4), 11);
         for (const mode of ['max', 'avg'] as const) {
           expectSame(poolFloatWasm(k, xf, shape, win, mode).out, poolFloatCpu(xf, shape, win, mode).out, `${mode}pool c=${c} k=${kernel}`);
         }
@@ -220,7 +241,7 @@ describe('wasm kernels vs CPU twins', () => {
       const shape: MapShape = { n: 2, h: rng.int(1, 9), w: rng.int(1, 7), c };
       const xb = rng.bits(shape.n * shape.h * shape.w, c);
       expectSame(gapBitsWasm(k, xb, shape), gapBitsCpu(xb, shape), `gap bits c=${c}`);
-      const xf = rng.floats(shape.n * shape.h * shape.w * c, 4);
+      const xf = withSpecials(rng.floats(shape.n * shape.h * shape.w * c, 4), 13);
       expectSame(gapFloatWasm(k, xf, shape), gapFloatCpu(xf, shape), `gap float c=${c}`);
     }
   });
