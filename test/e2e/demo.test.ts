@@ -294,16 +294,16 @@ describe('demo page (desktop, WebGPU via SwiftShader)', () => {
     const c = fixture.clips[0];
     await classifyClip(page, c.file);
     const ts = (await page.locator('[data-testid="tradeoff"] circle.pt').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-threshold'))))).sort((a, b) => a - b);
-    const lowest = ts[0];
-    const highest = ts[ts.length - 1];
-    // A middle point no preset diamond sits on (a click there would pick the preset instead).
+    // The sweep's points no preset diamond sits on (a click there would pick the preset instead): the lowest and
+    // highest of them, and one in the middle.
     const free: number[] = [];
     for (const t of ts) {
       const p = await pointBox(page, t);
       if (await page.evaluate(([x, y]) => document.elementFromPoint(x, y)?.classList.contains('pt') ?? false, [p.x, p.y] as const)) free.push(t);
     }
-    expect(free).toContain(lowest);
-    expect(free).toContain(highest);
+    expect(free.length).toBeGreaterThanOrEqual(3);
+    const lowest = free[0];
+    const highest = free[free.length - 1];
     const mid = free[free.length >> 1];
     const seen = new Set<number>();
     for (const t of [highest, lowest, mid]) {

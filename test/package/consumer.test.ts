@@ -84,7 +84,7 @@ describe('the packed package in a fresh nodenext project', () => {
     expect(existsSync(join(project, 'node_modules', 'webgpu'))).toBe(false);
     execFileSync(process.execPath, [tsc, '-p', project], { cwd: project, stdio: 'pipe' });
     const readme = execFileSync(process.execPath, [join(project, 'out', 'readme.mjs')], { cwd: project, encoding: 'utf8' });
-    expect(readme.trim()).toMatch(/^\S+ at exit [1-9]\d* on wasm$/);
+    expect(readme.trim()).toMatch(/^\S+ at exit \d+ on wasm$/);
     const out = execFileSync(process.execPath, [join(project, 'out', 'main.mjs'), join(root, 'models', 'clips', 'kws', 'yes.wav')], { cwd: project, encoding: 'utf8' });
     const r = JSON.parse(out.trim().split('\n').pop()!) as { label: string; exit: number; backend: string; empty: string };
     expect(r.backend).toBe('wasm');
@@ -156,7 +156,7 @@ describe('the packed package in a fresh Vite app', () => {
       await expect.poll(() => logs.length >= 3 || errors.length > 0, { timeout: 120_000, interval: 200 }).toBe(true);
       await readmePage.close();
       expect(errors).toEqual([]);
-      expect(logs[1]).toMatch(/^\S+ at exit [1-9]\d*, \d+ % of the binary ops$/);
+      expect(logs[1]).toMatch(/^\S+ at exit \d+, \d+ % of the binary ops$/);
       expect(logs[2]).toBe(logs[1].split(' ')[0]);
       expect(results.wasm).toMatchObject({ backend: 'wasm' });
       expect(results.webgpu).toMatchObject({ backend: 'webgpu' });
