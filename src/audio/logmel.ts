@@ -158,24 +158,46 @@ export class LogMel {
   }
 }
 
+/** Per-band normalisation with its parameters checked once: x[t, b] -> (x[t, b] - mean[b]) * (1 / std[b]). */
+export class BandScaler {
+  readonly bands: number;
+  private readonly mean: Float32Array;
+  private readonly inv: Float32Array;
+
+  constructor(mean: Float32Array, std: Float32Array) {
+    const bands = mean.length;
+    if (std.length !== bands || bands === 0) {
+      throw new BeenetError('BAD_INPUT', `normalisation shapes do not match: mean ${mean.length}, std ${std.length}`);
+    }
+    const inv = new Float32Array(bands);
+    for (let b = 0; b < bands; b++) {
+      if (!(std[b] > 0 && Number.isFinite(std[b]) && Number.isFinite(mean[b]))) {
+        throw new BeenetError('BAD_INPUT', `normalisation band ${b}: std must be finite and > 0, got ${std[b]}`);
+      }
+      inv[b] = 1 / std[b];
+    }
+    this.bands = bands;
+    this.mean = mean.slice();
+    this.inv = inv;
+  }
+
+  /** In place over `length` floats of `x` from `offset` ([frames, bands], so a multiple of bands); returns x. */
+  apply(x: Float32Array, offset = 0, length = x.length - offset): Float32Array {
+    const { bands, mean, inv } = this;
+    for (let i = offset; i < offset + length; i += bands) {
+      for (let b = 0; b < bands; b++) x[i + b] = (x[i + b] - mean[b]) * inv[b];
+    }
+    return x;
+  }
+}
+
 /** In place: x[t, b] = (x[t, b] - mean[b]) / std[b] over a [frames, melBands] array. */
 export function normalizeBands(features: Float32Array, mean: Float32Array, std: Float32Array): Float32Array {
-  const bands = mean.length;
-  if (std.length !== bands || bands === 0 || features.length % bands !== 0) {
+  if (std.length !== mean.length || mean.length === 0 || features.length % mean.length !== 0) {
     throw new BeenetError(
       'BAD_INPUT',
       `normalisation shapes do not match: mean ${mean.length}, std ${std.length}, features ${features.length}`,
     );
   }
-  const inv = new Float32Array(bands);
-  for (let b = 0; b < bands; b++) {
-    if (!(std[b] > 0 && Number.isFinite(std[b]) && Number.isFinite(mean[b]))) {
-      throw new BeenetError('BAD_INPUT', `normalisation band ${b}: std must be finite and > 0, got ${std[b]}`);
-    }
-    inv[b] = 1 / std[b];
-  }
-  for (let i = 0; i < features.length; i += bands) {
-    for (let b = 0; b < bands; b++) features[i + b] = (features[i + b] - mean[b]) * inv[b];
-  }
-  return features;
+  return new BandScaler(mean, std).apply(features);
 }

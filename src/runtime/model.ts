@@ -92,6 +92,11 @@ export class BeenetModel {
   private readonly spareSnapshots: Float32Array[] = [];
   private disposed = false;
   private readonly norm: BandNormalization | undefined;
+
+  /** The front end's per-band normalisation (what `normalizeFeatures` applies), or undefined when it has none. */
+  get bandNormalization(): BandNormalization | undefined {
+    return this.norm;
+  }
   private counters = { calls: 0, clips: 0, pending: 0, deviceRecoveries: 0 };
   /** Per exit: the blocks run to reach it and its share of the full model's ops (what results and `info` report). */
   private readonly exitCosts: ModelInfo['exits'];

@@ -220,7 +220,8 @@ export class KeywordDetector {
   constructor(model: BeenetModel, options: DetectorOptions) {
     this.model = model;
     const fe = model.description.frontend;
-    this.stream = new FeatureStream(fe, options.sampleRate);
+    // Frames are normalised once as they are computed, not in every window that holds them.
+    this.stream = new FeatureStream(fe, options.sampleRate, { normalization: model.bandNormalization });
     const frameMs = (1000 * fe.hopSamples) / fe.sampleRate;
     this.o = {
       ...DETECTOR_DEFAULTS,
@@ -306,7 +307,7 @@ export class KeywordDetector {
     if (!gated) {
       // A window's buffer comes back once the window is decided (allocating 16 KB per window cost more than the
       // copy into it).
-      features = this.model.normalizeFeatures(this.stream.window(end, this.spareWindows.pop()), { handOver: true });
+      features = this.stream.window(end, this.spareWindows.pop());
     }
     this.queue.push({ endFrame: end, time, features });
     this.nextWindowEnd += this.hopFrames;

@@ -2,7 +2,8 @@
 // resampled once and each frame computed once, so a window of frames costs nothing beyond its new frames. For a
 // front end whose frames are independent (framesAreIndependent), a window equals the clip features of the same
 // samples; otherwise each window is recomputed from its samples.
-import { audioToFeatures, checkSampleRate, frameWriter, framesAreIndependent, type FrameWriter } from '../audio/frontend';
+import { audioToFeatures, checkSampleRate, frameWriter, framesAreIndependent, type BandNormalization, type FrameWriter } from '../audio/frontend';
+import { BandScaler } from '../audio/logmel';
 import { getResampler, type Resampler } from '../audio/resample';
 import { BeenetError } from '../errors';
 import { firstNonFinite } from '../finite';
@@ -65,10 +66,19 @@ export class FeatureStream {
   /** Input samples accepted so far (for error messages). */
   private received = 0;
 
-  constructor(cfg: FrontendConfig, inputRate: number) {
+  /** Per-band normalisation applied to each frame as it is computed (windows come out as the model's input). */
+  private readonly norm: BandNormalization | undefined;
+  private readonly scaler: BandScaler | null;
+
+  constructor(cfg: FrontendConfig, inputRate: number, options: { normalization?: BandNormalization } = {}) {
     checkSampleRate(inputRate);
     this.cfg = cfg;
     this.inputRate = inputRate;
+    this.norm = options.normalization;
+    this.scaler = this.norm ? new BandScaler(this.norm.mean, this.norm.std) : null;
+    if (this.scaler && this.scaler.bands !== cfg.melBands) {
+      throw new BeenetError('BAD_INPUT', `normalisation has ${this.scaler.bands} bands, the front end ${cfg.melBands}`);
+    }
     this.windowFrames = Math.floor((cfg.clipSamples - cfg.windowSamples) / cfg.hopSamples) + 1;
     this.resampler = inputRate === cfg.sampleRate ? null : getResampler(inputRate, cfg.sampleRate);
     this.writer = framesAreIndependent(cfg) ? frameWriter(cfg) : null;
@@ -120,7 +130,10 @@ export class FeatureStream {
           this.frameData.copyWithin(0, drop * bands);
           this.firstFrame += drop;
         }
-        this.writer(this.samples.buf, this.computed * hop - this.samples.start, this.frameData, (this.computed - this.firstFrame) * bands);
+        const at = (this.computed - this.firstFrame) * bands;
+        this.writer(this.samples.buf, this.computed * hop - this.samples.start, this.frameData, at);
+        // Once per frame, where a window would normalise each frame once for every window holding it.
+        this.scaler?.apply(this.frameData, at, bands);
       }
       this.computed++;
       onFrame?.(this.computed);
@@ -132,8 +145,9 @@ export class FeatureStream {
   }
 
   /**
-   * Raw features [windowFrames, bands] of the window ending at frame `endFrame` (exclusive; the latest if omitted),
-   * a new array, or written into `into` (windowFrames * bands floats) and returned, where frames are independent.
+   * Features [windowFrames, bands] of the window ending at frame `endFrame` (exclusive; the latest if omitted),
+   * raw or normalised with the stream's `normalization`, a new array, or written into `into` (windowFrames * bands
+   * floats) and returned, where frames are independent.
    */
   window(endFrame = this.computed, into?: Float32Array): Float32Array {
     const { hopSamples: hop, melBands: bands } = this.cfg;
@@ -144,7 +158,9 @@ export class FeatureStream {
     }
     if (!this.writer) {
       const from = start * hop;
-      return audioToFeatures(this.samples.slice(from, from + this.cfg.clipSamples), this.cfg.sampleRate, this.cfg);
+      // Raw unless the stream normalises, whatever the config asks for.
+      const cfg = this.norm ? this.cfg : { ...this.cfg, normalization: null };
+      return audioToFeatures(this.samples.slice(from, from + this.cfg.clipSamples), this.cfg.sampleRate, cfg, this.norm);
     }
     const from = (start - this.firstFrame) * bands;
     const to = (endFrame - this.firstFrame) * bands;

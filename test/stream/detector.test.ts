@@ -44,6 +44,35 @@ describe('FeatureStream', () => {
     });
   }
 
+  // Frames depend on the ones before them with the microfrontend's noise reduction: windows are recomputed.
+  const dependent: FrontendConfig = { ...MICROFRONTEND_16K, microfrontend: { ...MICROFRONTEND_16K.microfrontend!, noiseReductionEnabled: true } };
+  for (const [name, cfg] of [['log-mel', DEFAULT_FRONTEND], ['microfrontend', MICROFRONTEND_16K], ['microfrontend with noise reduction', dependent]] as [string, FrontendConfig][]) {
+    it(`${name}: a normalising stream's windows are the normalised clip features, bit for bit`, () => {
+      const rng = mulberry32(9);
+      const norm = {
+        mean: Float32Array.from({ length: cfg.melBands }, () => 4 * rng() - 2),
+        std: Float32Array.from({ length: cfg.melBands }, () => 0.5 + rng()),
+      };
+      const normalised: FrontendConfig = { ...cfg, normalization: { mean: 'frontend.mean', std: 'frontend.std' } };
+      const x = noise(6, 16000 * 2);
+      const s = new FeatureStream(normalised, 16000, { normalization: norm });
+      const raw = new FeatureStream(normalised, 16000);
+      let checked = 0;
+      feed(s, x, 7, () => {
+        const end = s.framesDone;
+        while (raw.samplesDone < s.samplesDone) raw.push(x.subarray(raw.samplesDone, s.samplesDone));
+        if (end < s.windowFrames || end % 9 !== 0) return;
+        const from = (end - s.windowFrames) * cfg.hopSamples;
+        const clip = x.slice(from, from + cfg.clipSamples);
+        expect(s.window(end), `window ending at frame ${end}`).toEqual(audioToFeatures(clip, 16000, normalised, norm));
+        // Without the option the same stream gives raw features, whatever the config says.
+        expect(raw.window(end)).toEqual(audioToFeatures(clip, 16000, cfg));
+        checked++;
+      });
+      expect(checked).toBeGreaterThan(3);
+    });
+  }
+
   it('44.1 kHz input: windows equal the clip features of the resampled stream', () => {
     const x = noise(3, 44100 * 2);
     const whole = getResampler(44100, 16000).process(x);
