@@ -6,7 +6,7 @@ import type { GpuContext } from './device';
 import { disposeDispatch, encodeDispatch, fusedPackData, transformData, type Dispatch, type GpuTransform } from './kernels/common';
 import { bconvDispatch, bconvWeightsForGpu, convRealDispatch, convRealWeightsForLanes, lanesFit, type ConvLayout } from './kernels/conv';
 import { bdenseDispatch, denseDispatch } from './kernels/dense';
-import { exitGateDispatch, exitGateFields, exitHeadDispatch, exitHeadFits, exitResultDispatch } from './kernels/exit';
+import { exitGateDispatch, exitGateFields, exitHeadDispatch, exitHeadFits, exitResultDispatch, type ExitHeadCells } from './kernels/exit';
 import { encodeParams } from './contract';
 import { packDispatch } from './kernels/pack';
 import { gapDispatch, maxpoolBitsDispatch, poolFloatDispatch, poolFloatPackDispatch } from './kernels/pool';
@@ -107,14 +107,25 @@ function lower(plan: ModelPlan, layout: ConvLayout, maxBatch: number, fused: Map
 }
 
 /**
- * Exit-head fusion: a head that is global average pooling then a float dense layer giving the logits runs as one
- * exit_head dispatch with its record (shaders/exit_head.wgsl) instead of gap, dense and exit_result; heads of
- * another form, or too wide for exit_head's workgroup arrays, keep the three.
+ * Exit-head fusion: a head that is a pooling (global average, or an average over cells: window = stride, on a
+ * float map) then a float dense layer giving the logits runs as one exit_head dispatch with its record
+ * (shaders/exit_head.wgsl) instead of the pooling, dense and exit_result; heads of another form, or too wide for
+ * exit_head's workgroup arrays, keep the three.
  */
 function fusableHead(s: Stage): boolean {
   const [g, d] = s.exitLayers;
-  return s.exitLayers.length === 2 && g.op.type === 'gap' && g.inputInfo.shape.length === 3 && d.op.type === 'dense' &&
-    d.input === g.output && d.output === s.logits && exitHeadFits(d.op.inFeatures, d.op.outFeatures);
+  if (s.exitLayers.length !== 2 || g.inputInfo.shape.length !== 3 || d.op.type !== 'dense' || d.input !== g.output || d.output !== s.logits) return false;
+  const pooling = g.op.type === 'gap' || (g.op.type === 'avgpool' && g.inputInfo.kind === 'float' && headCells(g) !== null);
+  return pooling && exitHeadFits(d.op.inFeatures, d.op.outFeatures);
+}
+
+/** The cells of an average pooling whose window is its stride (exit_head's cell form), or null. */
+function headCells(g: PlannedLayer): ExitHeadCells | null {
+  if (g.op.type !== 'avgpool') return null;
+  const { kernel, stride } = g.op.window;
+  if (kernel[0] !== stride[0] || kernel[1] !== stride[1]) return null;
+  const [oh, ow] = g.outputInfo.shape;
+  return { kernel: [kernel[0], kernel[1]], grid: [oh, ow] };
 }
 
 /** One dispatch of a stage, as the bench and tests list them. */
@@ -227,13 +238,22 @@ export class GpuExecutor implements StageExecutor {
             const [g, d] = stage.exitLayers;
             const op = d.op as PlannedLayer['op'] & { type: 'dense' };
             dispatches.push(
-              await exitHeadDispatch(reg, pool, mapShape(g.inputInfo, maxBatch), g.inputInfo.kind, op.outFeatures, {
-                x: values.get(g.input)!,
-                wt: pool.upload(op.weights, 0, `${d.label} weights`),
-                bias: pool.upload(op.bias, 0, `${d.label} bias`),
-                clips: active,
-                records: records[k],
-              }),
+              await exitHeadDispatch(
+                reg,
+                pool,
+                mapShape(g.inputInfo, maxBatch),
+                g.inputInfo.kind,
+                op.outFeatures,
+                {
+                  x: values.get(g.input)!,
+                  wt: pool.upload(op.weights, 0, `${d.label} weights`),
+                  bias: pool.upload(op.bias, 0, `${d.label} bias`),
+                  clips: active,
+                  records: records[k],
+                },
+                undefined,
+                headCells(g) ?? undefined,
+              ),
             );
             labels.push(`${g.label} + ${d.label} + exit ${k} record`);
           } else {

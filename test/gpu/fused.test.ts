@@ -289,12 +289,63 @@ describe('exit_head vs gap + dense + exit_result', () => {
     }
   });
 
-  it('refuses a head wider than its workgroup arrays', async () => {
+  it('cells (average pooling with window = stride): the records of avgpool + dense + exit_result bit for bit', async () => {
+    const t = await testGpu();
+    const rng = mulberry32(83);
+    for (let i = 0; i < 10; i++) {
+      // Cells that tile the map and cells that leave rows and columns out (VALID), odd channel counts.
+      const grid: [number, number] = [randInt(rng, 1, 4), randInt(rng, 1, 3)];
+      const kernel: [number, number] = [randInt(rng, 1, 5), randInt(rng, 1, 4)];
+      const s: MapShape = { n: randInt(rng, 2, 5), h: grid[0] * kernel[0] + randInt(rng, 0, 2), w: grid[1] * kernel[1] + randInt(rng, 0, 2), c: [1, 31, 32, 33, 70][i % 5] };
+      const classes = [12, 1, 3, 10, 65][i % 5];
+      const win: Window2d = { kernel, stride: kernel };
+      const os = poolOutput(s, win);
+      const features = os.h * os.w * s.c;
+      const xF = floats(rng, s.n * s.h * s.w * s.c, -2, 2);
+      const wt = floats(rng, classes * features);
+      const bias = floats(rng, classes);
+      const active = shuffledSubset(s.n, rng);
+      const clips = upload(t, Uint32Array.from(active));
+      const x = upload(t, xF);
+      const [wb, bb] = [upload(t, wt), upload(t, bias)];
+      const pooled = filled(t, s.n * features);
+      const logits = filled(t, s.n * classes);
+      const plainRec = filled(t, s.n * (classes + 3), SENTINEL);
+      const fusedRec = filled(t, s.n * (classes + 3), SENTINEL);
+      const chain = [
+        await poolFloatDispatch(t.reg, t.pool, s, win, 'avg', { x, clips, out: pooled }, active.length),
+        await denseDispatch(t.reg, t.pool, { n: s.n, inFeatures: features, outFeatures: classes }, { x: pooled, wt: wb, bias: bb, clips, out: logits }, active.length),
+        await exitResultDispatch(t.reg, t.pool, s.n, classes, { logits, clips, records: plainRec }, active.length),
+      ];
+      const head = await exitHeadDispatch(t.reg, t.pool, s, 'float', classes, { x, wt: wb, bias: bb, clips, records: fusedRec }, active.length, { kernel, grid: [os.h, os.w] });
+      await run(t, [...chain, head]);
+      const label = `exit_head cells ${JSON.stringify(s)} ${kernel} x ${grid} -> ${classes}`;
+      const plain = await readU32(t, plainRec);
+      const fused = await readU32(t, fusedRec);
+      for (let j = 0; j < fused.length; j++) if (fused[j] !== plain[j]) throw new Error(`${label}: record word ${j} is ${fused[j].toString(16)} fused, ${plain[j].toString(16)} unfused`);
+      checkInactive(label, fused, s.n, active, 'records');
+      const ref = exitResultCpu(denseCpu(poolFloatCpu(xF, s, win, 'avg').out, s.n, features, wt, bias), s.n, classes);
+      const got = new Float32Array(fused.buffer);
+      const stride = classes + 3;
+      for (const c of active) {
+        for (let j = c * stride; j < c * stride + classes + 2; j++) {
+          if (!closeTo(got[j], ref[j], features)) throw new Error(`${label}: record ${j} got ${got[j]} expected ${ref[j]}`);
+        }
+      }
+    }
+  });
+
+  it('refuses a head wider than its workgroup arrays, and cells that do not fit the map or a bit map', async () => {
     const t = await testGpu();
     const s = { n: 1, h: 1, w: 1, c: 1025 };
     const b = filled(t, 1025 * 2);
     const e = await exitHeadDispatch(t.reg, t.pool, s, 'float', 2, { x: b, wt: b, bias: b, clips: b, records: b }).catch((err: unknown) => err);
     expect(isBeenetError(e, 'BAD_INPUT')).toBe(true);
+    const m = { n: 1, h: 4, w: 4, c: 8 };
+    for (const [kind, cells] of [['float', { kernel: [3, 2], grid: [2, 2] }], ['bits', { kernel: [2, 2], grid: [2, 2] }], ['float', { kernel: [2, 2], grid: [12, 2] }]] as const) {
+      const err = await exitHeadDispatch(t.reg, t.pool, m, kind, 2, { x: b, wt: b, bias: b, clips: b, records: b }, 1, { kernel: [...cells.kernel], grid: [...cells.grid] }).catch((x: unknown) => x);
+      expect(isBeenetError(err, 'BAD_INPUT'), `${kind} ${JSON.stringify(cells)}`).toBe(true);
+    }
   });
 });
 
@@ -370,10 +421,9 @@ describe('shipped models: fused vs unfused vs the CPU executor', () => {
       // The thresholds must have made clips leave early somewhere, or the gated check above proved little.
       expect(new Set(gatedDecisions).size).toBeGreaterThan(1);
       const packs = plan.stages.flatMap((st) => [...st.layers, ...st.exitLayers]).filter((l) => l.op.type === 'pack').length;
-      // Every pack and, per gap -> dense head, gap + dense + exit_result -> exit_head: two dispatches fewer (a head
-      // of cells, kws-reactnet's refit first exit, keeps its three).
-      const gapHeads = plan.stages.filter((st) => st.exitLayers.length === 2 && st.exitLayers[0].op.type === 'gap').length;
-      expect(dispatches[name][1] - dispatches[name][0]).toBe(packs + 2 * gapHeads);
+      // Every pack and, per stage, pooling + dense + exit_result -> exit_head (kws-reactnet's first exit pools
+      // cells): two dispatches fewer.
+      expect(dispatches[name][1] - dispatches[name][0]).toBe(packs + 2 * plan.stages.length);
     });
   }
 });

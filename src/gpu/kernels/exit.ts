@@ -98,13 +98,13 @@ export async function exitGateDispatch(
   );
 }
 
-/** The largest exit head shaders/exit_head.wgsl takes (its workgroup arrays). */
-export const EXIT_HEAD_MAX = { channels: 1024, classes: 256 } as const;
+/** The largest exit head shaders/exit_head.wgsl takes (its workgroup arrays): pooled values, classes. */
+export const EXIT_HEAD_MAX = { features: 1024, classes: 256 } as const;
 
 export interface ExitHeadBuffers {
   /** The map the head pools: packed u32 [N, H, W, words(C)] or f32 [N, H, W, C] */
   x: BufferRange;
-  /** dense weights f32 [classes, C], bias f32 [classes] */
+  /** dense weights f32 [classes, features], bias f32 [classes] */
   wt: BufferRange;
   bias: BufferRange;
   clips: BufferRange;
@@ -112,10 +112,18 @@ export interface ExitHeadBuffers {
   records: BufferRange;
 }
 
+/** An average over a grid of cells (window = stride, VALID) instead of the global average; floats only. */
+export interface ExitHeadCells {
+  /** A cell's rows and columns. */
+  kernel: [number, number];
+  /** Cells down and across (the average pooling's output map). */
+  grid: [number, number];
+}
+
 /**
- * A gap -> dense exit head and its record in one dispatch (shaders/exit_head.wgsl): the same records as
- * gapDispatch, denseDispatch and exitResultDispatch in turn, without the pooled and logit buffers. One workgroup
- * per clip.
+ * A gap -> dense (or cell average -> dense) exit head and its record in one dispatch (shaders/exit_head.wgsl): the
+ * same records as gapDispatch (or poolFloatDispatch), denseDispatch and exitResultDispatch in turn, without the
+ * pooled and logit buffers. One workgroup per clip.
  */
 export async function exitHeadDispatch(
   reg: KernelRegistry,
@@ -125,11 +133,20 @@ export async function exitHeadDispatch(
   classes: number,
   buffers: ExitHeadBuffers,
   activeCount = input.n,
+  cells?: ExitHeadCells,
 ): Promise<Dispatch> {
   positiveInts('exit_head', { n: input.n, h: input.h, w: input.w, c: input.c, classes });
   if (kind !== 'bits' && kind !== 'float') badInput('exit_head', `kind must be 'bits' or 'float', got ${String(kind)}`);
-  if (!exitHeadFits(input.c, classes)) {
-    badInput('exit_head', `${input.c} channels and ${classes} classes: at most ${EXIT_HEAD_MAX.channels} and ${EXIT_HEAD_MAX.classes}`);
+  const [kh, kw] = cells?.kernel ?? [input.h, input.w];
+  const [th, tw] = cells?.grid ?? [1, 1];
+  if (cells) {
+    positiveInts('exit_head', { kh, kw, th, tw });
+    if (kind !== 'float') badInput('exit_head', 'cells need a float map');
+    if (th * kh > input.h || tw * kw > input.w) badInput('exit_head', `${th} x ${tw} cells of ${kh} x ${kw} do not fit a ${input.h} x ${input.w} map`);
+  }
+  const features = th * tw * input.c;
+  if (!exitHeadFits(features, classes)) {
+    badInput('exit_head', `${features} pooled values and ${classes} classes: at most ${EXIT_HEAD_MAX.features} and ${EXIT_HEAD_MAX.classes}`);
   }
   const hw = input.h * input.w;
   const words = Math.ceil(input.c / 32);
@@ -137,11 +154,11 @@ export async function exitHeadDispatch(
     reg,
     pool,
     'exit_head',
-    { batch: input.n, hw, c: input.c, words, mode: kind === 'bits' ? 0 : 1, classes },
+    { batch: input.n, h: input.h, w: input.w, c: input.c, words, mode: kind === 'bits' ? 0 : 1, classes, kh, kw, th, tw, features },
     buffers,
     {
       x: input.n * hw * (kind === 'bits' ? words : input.c) * 4,
-      wt: classes * input.c * 4,
+      wt: classes * features * 4,
       bias: classes * 4,
       clips: activeCount * 4,
       records: input.n * (classes + 3) * 4,
@@ -150,7 +167,7 @@ export async function exitHeadDispatch(
   );
 }
 
-/** Whether exit_head takes a head of `channels` pooled channels and `classes` outputs. */
-export function exitHeadFits(channels: number, classes: number): boolean {
-  return channels <= EXIT_HEAD_MAX.channels && classes <= EXIT_HEAD_MAX.classes;
+/** Whether exit_head takes a head of `features` pooled values and `classes` outputs. */
+export function exitHeadFits(features: number, classes: number): boolean {
+  return features <= EXIT_HEAD_MAX.features && classes <= EXIT_HEAD_MAX.classes;
 }
