@@ -79,10 +79,13 @@ async function main(): Promise<void> {
   const trainPicked = order.slice(0, Math.min(a['train-clips'], order.length)).sort((x, y) => x - y);
   const train = extract(data.train, trainPicked, 'train');
   const val = extract(data.validation, Array.from({ length: data.validation.count }, (_, i) => i), 'validation');
+  const test = extract(data.test, Array.from({ length: data.test.count }, (_, i) => i), 'test');
 
   const graph = structuredClone(d.graph);
   const tensors = new Map<string, Tensor>(bee.tensors);
   const summary: string[] = [];
+  const valAcc: number[] = [];
+  const testAcc: number[] = [];
   for (let e = 0; e < early; e++) {
     const t0 = performance.now();
     const fit = fitSoftmax(train.per[e], val.per[e], features[e], classes, { steps: a.steps });
@@ -99,9 +102,12 @@ async function main(): Promise<void> {
       tensors.set(k, t);
     }
     graph.exits[e] = { after: graph.exits[e].after, layers: head.layers, logits: head.logits };
+    valAcc.push(fit.validationAccuracy);
+    testAcc.push(accuracy(test.per[e], fit.weights, fit.bias, classes));
     const line =
       `exit ${e}: ${describeHeadCells(cells[e])}, ${features[e]} features, L2 ${fit.lambda}; validation ${pct(val.shippedRight[e])} -> ${pct(fit.validationAccuracy)} %` +
-      ` (train ${pct(train.shippedRight[e])} -> ${pct(fit.trainAccuracy)} %), ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+      ` (train ${pct(train.shippedRight[e])} -> ${pct(fit.trainAccuracy)} %, test ${pct(test.shippedRight[e])} -> ${pct(testAcc[e])} %),` +
+      ` ${((performance.now() - t0) / 1000).toFixed(0)} s`;
     log(line);
     summary.push(`${describeHeadCells(cells[e])} (val ${pct(val.shippedRight[e])}->${pct(fit.validationAccuracy)})`);
   }
@@ -111,9 +117,20 @@ async function main(): Promise<void> {
     ops: countOps(graph, classes),
     provenance: {
       ...d.provenance,
+      // The trained heads' accuracies give way to the refit ones (the last exit's stays: it is unchanged).
+      ...perExit('validationAccuracyPerExit', valAcc),
+      ...perExit('testAccuracyPerExit', testAcc),
       exitRefit: `exits 0-${early - 1} refit on frozen features (scripts/refit-exits.ts, ${trainPicked.length} train clips): ${summary.join(', ')}`,
     },
   };
+  /** A provenance field "a/b/c/d" (per exit, %) with the early exits' values replaced, if the model records it. */
+  function perExit(key: string, early: number[]): Record<string, string> {
+    const old = d.provenance?.[key];
+    if (typeof old !== 'string') return {};
+    const parts = old.split('/');
+    if (parts.length !== early.length + 1) return {};
+    return { [key]: [...early.map(pct), parts[parts.length - 1]].join('/') };
+  }
   const out = a.out ?? a.model;
   writeFileSync(out, writeBee({ description, tensors }));
   log(`wrote ${out}; next: npx tsx scripts/evaluate.ts --model ${out} --data images`);
@@ -123,6 +140,22 @@ function runHead(layers: readonly PlannedLayer[], trunk: Map<string, Float32Arra
   const head = new Map(trunk);
   for (const l of layers) head.set(l.output, runLayerCpu(l, head));
   return head.get(logits) as Float32Array;
+}
+
+/** Accuracy of a dense head (weights [classes, features]) on pooled features. */
+function accuracy(d: LabelledFeatures, weights: Float32Array, bias: Float32Array, classes: number): number {
+  const f = d.x.length / Math.max(1, d.count);
+  let right = 0;
+  const z = new Float32Array(classes);
+  for (let i = 0; i < d.count; i++) {
+    for (let k = 0; k < classes; k++) {
+      let s = bias[k];
+      for (let j = 0; j < f; j++) s += weights[k * f + j] * d.x[i * f + j];
+      z[k] = s;
+    }
+    right += argmax(z) === d.labels[i] ? 1 : 0;
+  }
+  return right / Math.max(1, d.count);
 }
 
 function argmax(x: Float32Array): number {

@@ -57,15 +57,25 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
     npx tsx scripts/train.ts --data images --task "$task" --arch "$arch" --epochs "$epochs" --lr "$lr" --seed "$stage" --init "$prev" --out "models/${name}.bee" "$@" >"out/${name}.log" 2>&1
     evaluate_real "$name" "$stage"
   }
+  # Early-exit heads refit on the frozen network (docs/training.md, "Exit heads refit"), then recalibrated.
+  refit_real() {
+    local name=$1 cells=$2 seed=$3
+    echo "== ${name} (early exits refit: ${cells})"
+    npx tsx scripts/refit-exits.ts --model "models/${name}.bee" --cells "$cells" >>"out/${name}.log" 2>&1
+    evaluate_real "$name" "$seed"
+  }
   run_real kws reactnet 7 "${W[@]}" "$@"
   run_stage kws reactnet 2 8 1.5e-3 "${W[@]}" "$@"
+  refit_real kws-reactnet 3x2,gap,gap 2
   # digits: one run, the FSDD training voices also at random gains (the held-out speakers are 4-9x quieter) and
   # speeds (more voices from four).
   run_real digits reactnet 32 --fsdd-gain-copies 4 --fsdd-speed 0.12 "${W[@]}" "$@"
   run_real kws birealnet 16 "${W[@]}" "$@"
+  refit_real kws-birealnet 3x2,gap,gap 1
   run_real kws xnornet 6 "${W[@]}" "$@"
   run_stage kws xnornet 2 6 1.5e-3 "${W[@]}" "$@"
   run_stage kws xnornet 3 4 1.2e-3 "${W[@]}" "$@"
+  refit_real kws-xnornet 3x2,gap,gap 3
   run_real kws binarynet 5 "${W[@]}" "$@"
   run_stage kws binarynet 2 5 1.5e-3 "${W[@]}" "$@"
   run_stage kws binarynet 3 7 1.2e-3 "${W[@]}" "$@"
