@@ -153,9 +153,9 @@ export interface GpuExecutorOptions {
    */
   fusePack?: boolean;
   /**
-   * Run each gap -> dense exit head and its record as one exit_head dispatch (fusableHead above): two dispatches
-   * fewer per stage. Default: on hardware adapters only (`!ctx.isFallbackAdapter`): the kernel's workgroup barriers
-   * cost SwiftShader more than the two dispatches it saves. false keeps gap, dense and exit_result.
+   * Run each pooling -> dense exit head (gap or cells) and its record as one exit_head dispatch (fusableHead above):
+   * two dispatches fewer per stage. Default: on hardware adapters only (`!ctx.isFallbackAdapter`): the kernel's
+   * workgroup barriers cost SwiftShader more than the two dispatches it saves. false keeps the three kernels.
    */
   fuseExitHead?: boolean;
 }
