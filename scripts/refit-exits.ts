@@ -1,9 +1,10 @@
 // Refits a trained model's early-exit heads on its frozen features (src/train/exit-refit.ts) and writes the model:
 //   npx tsx scripts/refit-exits.ts --model models/kws-reactnet.bee --cells 3x2,gap,gap [--out FILE]
 //     [--corpus ../shared/data/speech-commands-v2] [--train-clips 20000] [--steps 300]
-// --cells: one entry per early exit (the last exit is kept): TxF average-pooling cells, or gap. The features are
-// the runtime's CPU reference layers on the training images (the split the model was trained on); the L2
-// strength is picked on validation. Then recalibrate the thresholds on validation and measure on real speech:
+// --cells: one entry per early exit (the last exit is kept): TxF average-pooling cells, gap, or keep (the trained
+// head stays). The features are the runtime's CPU reference layers on the training images (kws; digits adds the
+// FSDD speakers, as in training); the L2 strength is picked on validation. Then recalibrate the thresholds on
+// validation and measure on real speech:
 //   npx tsx scripts/evaluate.ts --model FILE --data images && npm run evaluate:real -- --model FILE
 import { readFileSync, writeFileSync } from 'node:fs';
 import { runLayerCpu } from '../src/cpu/executor';
@@ -14,16 +15,17 @@ import { countOps } from '../src/model/ops';
 import { planModel, type PlannedLayer } from '../src/plan/plan';
 import { initTrainingBackend } from '../src/train/backend';
 import { describeHeadCells, fitSoftmax, headFeatures, parseHeadCells, poolHeadInputs, refitHead, type LabelledFeatures } from '../src/train/exit-refit';
-import { loadImageTask } from '../src/train/load-images';
+import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
 import type { SplitData } from '../src/train/data';
 import { Rng } from '../src/train/rng';
 import { cliArgs } from './cli-args';
 
 const a = cliArgs('npx tsx scripts/refit-exits.ts --model models/kws-reactnet.bee --cells 3x2,gap,gap [--out FILE]', {
   model: { type: 'string', help: 'the trained .bee (required)' },
-  cells: { type: 'list', help: 'per early exit: TxF cells or gap (required)' },
+  cells: { type: 'list', help: 'per early exit: TxF cells, gap, or keep (the trained head stays) (required)' },
   out: { type: 'string', help: 'where the refit model goes (default: over --model)' },
   corpus: { type: 'string', default: '../shared/data/speech-commands-v2', help: 'the spectrogram images the model was trained on' },
+  fsdd: { type: 'string', default: '../shared/data/fsdd/recordings', help: 'FSDD recordings (digits)' },
   'train-clips': { type: 'number', default: 20000, help: 'training clips the heads are fitted on (a seeded sample)' },
   steps: { type: 'number', default: 300, help: 'full-batch Adam steps per L2 strength' },
 });
@@ -36,12 +38,25 @@ async function main(): Promise<void> {
   const d = bee.description;
   const plan = planModel(d, bee.tensors);
   const early = plan.stages.length - 1;
-  const cells = a.cells.map(parseHeadCells);
+  // null: 'keep', the trained head stays.
+  const cells = a.cells.map((c) => (c === 'keep' ? null : parseHeadCells(c)));
   if (cells.length !== early) throw new Error(`--cells needs ${early} entries (one per early exit), got ${cells.length}`);
-  if (d.task !== 'kws') throw new Error(`only kws models are refit from the spectrogram images (this one is '${d.task}')`);
-  const seed = typeof d.provenance?.seed === 'number' ? d.provenance.seed : 1;
+  if (d.task !== 'kws' && d.task !== 'digits') throw new Error(`kws and digits models are refit from the spectrogram images (this one is '${d.task}')`);
+  const prov = d.provenance ?? {};
+  const num = (k: string, fallback: number): number => (typeof prov[k] === 'number' ? prov[k] : fallback);
+  const seed = num('seed', 1);
   await initTrainingBackend();
-  const data = loadImageTask(a.corpus, { task: 'kws', seed }, 'out/cache', log);
+  // The training data as scripts/train.ts built it: digits adds the FSDD speakers (with the recorded gain copies and
+  // speeds), so the features are normalised with the same statistics the model was trained with.
+  const extra = d.task === 'digits' ? fsddExtraClips(a.fsdd, d.frontend, { gainCopies: num('fsddGainCopies', 0), speedRange: num('fsddSpeedRange', 0) }) : [];
+  const data = loadImageTask(a.corpus, { task: d.task, seed }, 'out/cache', log, extra);
+  const stats = d.frontend.normalization;
+  if (stats) {
+    const same = (x: Float32Array, y: Float32Array): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+    if (!same(bee.tensors.get(stats.mean)!.data as Float32Array, data.normalization.mean) || !same(bee.tensors.get(stats.std)!.data as Float32Array, data.normalization.std)) {
+      throw new Error("the corpus's per-band statistics are not the model's: not the data it was trained on (--corpus, --fsdd)");
+    }
+  }
   if (data.labelNames.join('|') !== d.labels.join('|')) throw new Error(`the corpus's labels (${data.labelNames.join(', ')}) are not the model's`);
 
   // Each early exit reads its block's map: the input of its first head layer.
@@ -52,7 +67,10 @@ async function main(): Promise<void> {
     const [h, w, c] = info.shape;
     return { input: first.input, shape: { n: 1, h, w, c } as MapShape };
   });
-  const features = heads.map((hd, e) => headFeatures(hd.shape, cells[e]));
+  const features = heads.map((hd, e) => {
+    const c = cells[e];
+    return c === null ? 0 : headFeatures(hd.shape, c);
+  });
   const classes = d.labels.length;
 
   /** Pooled head inputs of some clips of a split, per early exit; and the shipped heads' answers, for the log. */
@@ -66,7 +84,8 @@ async function main(): Promise<void> {
       for (let e = 0; e < early; e++) {
         const s = plan.stages[e];
         for (const l of s.layers) values.set(l.output, runLayerCpu(l, values));
-        per[e].x.set(poolHeadInputs(values.get(heads[e].input) as Float32Array, heads[e].shape, cells[e]), row * features[e]);
+        const c = cells[e];
+        if (c !== null) per[e].x.set(poolHeadInputs(values.get(heads[e].input) as Float32Array, heads[e].shape, c), row * features[e]);
         shippedRight[e] += argmax(runHead(s.exitLayers, values, s.logits)) === split.labels[clip] ? 1 : 0;
       }
       if ((row + 1) % 2000 === 0) log(`${what}: ${row + 1}/${picked.length} clips (${((performance.now() - t0) / (row + 1)).toFixed(1)} ms a clip)`);
@@ -88,8 +107,16 @@ async function main(): Promise<void> {
   const testAcc: number[] = [];
   for (let e = 0; e < early; e++) {
     const t0 = performance.now();
+    const c = cells[e];
+    if (c === null) {
+      valAcc.push(val.shippedRight[e]);
+      testAcc.push(test.shippedRight[e]);
+      log(`exit ${e}: kept (validation ${pct(val.shippedRight[e])} %, test ${pct(test.shippedRight[e])} %)`);
+      summary.push('kept');
+      continue;
+    }
     const fit = fitSoftmax(train.per[e], val.per[e], features[e], classes, { steps: a.steps });
-    const head = refitHead(e, heads[e].input, heads[e].shape, cells[e], fit, classes);
+    const head = refitHead(e, heads[e].input, heads[e].shape, c, fit, classes);
     // The old head's tensors go; the new ones take their place.
     for (const l of graph.exits[e].layers) {
       if (l.type === 'dense') {
@@ -105,11 +132,11 @@ async function main(): Promise<void> {
     valAcc.push(fit.validationAccuracy);
     testAcc.push(accuracy(test.per[e], fit.weights, fit.bias, classes));
     const line =
-      `exit ${e}: ${describeHeadCells(cells[e])}, ${features[e]} features, L2 ${fit.lambda}; validation ${pct(val.shippedRight[e])} -> ${pct(fit.validationAccuracy)} %` +
+      `exit ${e}: ${describeHeadCells(c)}, ${features[e]} features, L2 ${fit.lambda}; validation ${pct(val.shippedRight[e])} -> ${pct(fit.validationAccuracy)} %` +
       ` (train ${pct(train.shippedRight[e])} -> ${pct(fit.trainAccuracy)} %, test ${pct(test.shippedRight[e])} -> ${pct(testAcc[e])} %),` +
       ` ${((performance.now() - t0) / 1000).toFixed(0)} s`;
     log(line);
-    summary.push(`${describeHeadCells(cells[e])} (val ${pct(val.shippedRight[e])}->${pct(fit.validationAccuracy)})`);
+    summary.push(`${describeHeadCells(c)} (val ${pct(val.shippedRight[e])}->${pct(fit.validationAccuracy)})`);
   }
   const description = {
     ...d,

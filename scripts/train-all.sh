@@ -70,6 +70,7 @@ if [ -d ../shared/data/speech-commands-v2 ]; then
   # digits: one run, the FSDD training voices also at random gains (the held-out speakers are 4-9x quieter) and
   # speeds (more voices from four).
   run_real digits reactnet 32 --fsdd-gain-copies 4 --fsdd-speed 0.12 "${W[@]}" "$@"
+  refit_real digits-reactnet 3x2,gap,gap 1
   run_real kws birealnet 16 "${W[@]}" "$@"
   refit_real kws-birealnet 3x2,gap,gap 1
   run_real kws xnornet 6 "${W[@]}" "$@"
