@@ -7,6 +7,7 @@
 // validation and measure on real speech:
 //   npx tsx scripts/evaluate.ts --model FILE --data images && npm run evaluate:real -- --model FILE
 import { readFileSync, writeFileSync } from 'node:fs';
+import { denseCpu } from '../src/cpu/dense';
 import { runLayerCpu } from '../src/cpu/executor';
 import { readBee, writeBee } from '../src/format/bee';
 import type { Tensor } from '../src/format/safetensors';
@@ -17,6 +18,7 @@ import { initTrainingBackend } from '../src/train/backend';
 import { describeHeadCells, fitSoftmax, headFeatures, parseHeadCells, poolHeadInputs, refitHead, type LabelledFeatures } from '../src/train/exit-refit';
 import { fsddExtraClips, loadImageTask } from '../src/train/load-images';
 import type { SplitData } from '../src/train/data';
+import { argmax } from '../src/train/onnx/reference';
 import { Rng } from '../src/train/rng';
 import { cliArgs } from './cli-args';
 
@@ -169,26 +171,12 @@ function runHead(layers: readonly PlannedLayer[], trunk: Map<string, Float32Arra
   return head.get(logits) as Float32Array;
 }
 
-/** Accuracy of a dense head (weights [classes, features]) on pooled features. */
+/** Accuracy of a dense head (weights [classes, features]) on pooled features, through the CPU reference's dense. */
 function accuracy(d: LabelledFeatures, weights: Float32Array, bias: Float32Array, classes: number): number {
-  const f = d.x.length / Math.max(1, d.count);
+  const logits = denseCpu(d.x, d.count, d.x.length / Math.max(1, d.count), weights, bias);
   let right = 0;
-  const z = new Float32Array(classes);
-  for (let i = 0; i < d.count; i++) {
-    for (let k = 0; k < classes; k++) {
-      let s = bias[k];
-      for (let j = 0; j < f; j++) s += weights[k * f + j] * d.x[i * f + j];
-      z[k] = s;
-    }
-    right += argmax(z) === d.labels[i] ? 1 : 0;
-  }
+  for (let i = 0; i < d.count; i++) right += argmax(logits.subarray(i * classes, (i + 1) * classes)) === d.labels[i] ? 1 : 0;
   return right / Math.max(1, d.count);
-}
-
-function argmax(x: Float32Array): number {
-  let k = 0;
-  for (let i = 1; i < x.length; i++) if (x[i] > x[k]) k = i;
-  return k;
 }
 
 function pct(x: number): string {

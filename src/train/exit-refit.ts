@@ -160,10 +160,8 @@ export function refitHead(
   }
   const pooled = `exit${exit}.pool`;
   const logits = `exit${exit}.logits`;
-  const pool: Layer =
-    cells === 'gap'
-      ? { type: 'gap', input, output: pooled }
-      : { type: 'avgpool', input, output: pooled, kernel: cellWindow(shape, cells), stride: cellWindow(shape, cells) };
+  const win = cells === 'gap' ? null : cellWindow(shape, cells);
+  const pool: Layer = win === null ? { type: 'gap', input, output: pooled } : { type: 'avgpool', input, output: pooled, kernel: win, stride: [win[0], win[1]] };
   const tensors = new Map<string, Tensor>([
     [`exit${exit}.w`, { dtype: 'F32', shape: [classes, features], data: fit.weights }],
     [`exit${exit}.b`, { dtype: 'F32', shape: [classes], data: fit.bias }],

@@ -7,6 +7,8 @@
 //   6 activation (0 none, 1 relu, 2 prelu, 3 rprelu)   7 slope ptr   8 shiftIn ptr   9 shiftOut ptr
 // Every per-channel array is padded with zeros to a multiple of 8 channels, so whole vectors can be read.
 
+import { storePartial } from './util';
+
 export const T_KIND = 0;
 export const T_THRESHOLD = 4;
 export const T_FLIP = 8;
@@ -128,15 +130,7 @@ export function emitRows(tp: usize, acc: usize, accStride: i32, pixels: i32, cha
     for (; cb < rowBytes; cb += 16) {
       let y = scaled(a, cb, isFloat, mul, add);
       if (residual != 0) y = f32x4.add(y, v128.load(res + cb));
-      y = activate(y, act, cb, slope, shiftIn, shiftOut);
-      const left = rowBytes - cb;
-      if (left >= 16) {
-        v128.store(dst + cb, y);
-      } else {
-        v128.store32_lane(dst + cb, y, 0);
-        if (left > 4) v128.store32_lane(dst + cb, y, 1, 4);
-        if (left > 8) v128.store32_lane(dst + cb, y, 2, 8);
-      }
+      storePartial(dst + cb, activate(y, act, cb, slope, shiftIn, shiftOut), <i32>((rowBytes - cb) >> 2));
     }
     dst += rowBytes;
     res += rowBytes;
