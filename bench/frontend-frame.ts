@@ -5,14 +5,16 @@
 // streaming path's frameWriter (what FeatureStream calls per frame). Reports the median and the fastest round,
 // in microseconds per frame and milliseconds of CPU per second of audio (100 frames at MICROFRONTEND_16K).
 // --baseline REV also loads src/audio/microfrontend.ts as it was at git revision REV (from `git show`, into a
-// temporary folder) and times it in the same run, rounds interleaved, after checking that both give the same
-// bits on the bench audio: the only fair comparison on shared cores whose speed drifts between runs.
+// temporary folder, with that revision's spectral host, twin and kernel, compiled) and times it in the same run,
+// rounds interleaved, after checking that both give the same bits on the bench audio: the only fair comparison
+// on shared cores whose speed drifts between runs.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import asc from 'assemblyscript/asc';
 import { cliArgs } from '../scripts/cli-args';
 import { MICROFRONTEND_16K, frameWriter } from '../src/audio/frontend';
 import { Microfrontend, type MicrofrontendConfig } from '../src/audio/microfrontend';
@@ -59,18 +61,60 @@ function benchAudio(seconds: number): Float32Array {
   return x;
 }
 
-/** Our own microfrontend module as it was at `rev`, importable from a temporary folder. */
+/** The audio files loadBaseline takes from the revision, where it has them (the rest come from this tree). */
+const BASELINE_FILES = ['microfrontend.ts', 'spectrum-wasm.ts', 'spectrum.ts'];
+
+/** git show REV:path, or null where the revision has no such file. */
+function showAt(rev: string, path: string): string | null {
+  try {
+    return execFileSync('git', ['show', `${rev}:${path}`], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return null;
+  }
+}
+
+/** The spectral kernel (wasm/assembly/spectrum.ts) as it was at `rev`, compiled, as the generated module's text. */
+async function kernelAt(rev: string, dir: string): Promise<string> {
+  const tar = execFileSync('git', ['archive', rev, 'wasm'], { cwd: ROOT, maxBuffer: 1 << 26 });
+  execFileSync('tar', ['-x', '-C', dir], { input: tar });
+  const out = join(dir, 'spectrum.wasm');
+  const { error, stderr } = await asc.main(
+    [join(dir, 'wasm/assembly/spectrum.ts'), '--config', join(dir, 'wasm/asconfig.json'), '--target', 'release', '--outFile', out],
+    { stdout: process.stdout, stderr: process.stderr },
+  );
+  if (error) throw new Error(`compiling wasm/assembly/spectrum.ts at ${rev}: ${error.message}\n${stderr.toString()}`);
+  return `export const SPECTRUM_WASM_BASE64 = '${readFileSync(out).toString('base64')}';\n`;
+}
+
+/**
+ * Our own microfrontend as it was at `rev`, importable from a temporary folder: microfrontend.ts with the
+ * spectral stage's host, twin and kernel of that revision too (where it has them), so that the comparison is
+ * the old frame against the new one, not the old frame's JS around the new kernel.
+ */
 async function loadBaseline(rev: string): Promise<{ Microfrontend: new (c: MicrofrontendConfig) => Microfrontend; cleanup: () => void }> {
-  const src = execFileSync('git', ['show', `${rev}:src/audio/microfrontend.ts`], { cwd: ROOT, encoding: 'utf8' });
-  const fftPath = createRequire(join(ROOT, 'package.json')).resolve('fft.js');
-  const fixed = src
-    .replace(/from '\.\.\/([^']+)'/g, (_, p: string) => `from '${join(ROOT, 'src', p)}'`)
-    .replace(/from '\.\/([^']+)'/g, (_, p: string) => `from '${join(ROOT, 'src', 'audio', p)}'`)
-    .replace(/from 'fft\.js'/g, `from '${fftPath}'`);
   const dir = mkdtempSync(join(tmpdir(), 'beenet-frontend-baseline-'));
-  const file = join(dir, 'microfrontend.ts');
-  writeFileSync(file, fixed);
-  const mod = (await import(pathToFileURL(file).href)) as { Microfrontend: new (c: MicrofrontendConfig) => Microfrontend };
+  const local = new Set<string>();
+  const sources = new Map<string, string>();
+  for (const f of BASELINE_FILES) {
+    const src = showAt(rev, `src/audio/${f}`);
+    if (src !== null) sources.set(f, src);
+  }
+  if (!sources.has('microfrontend.ts')) throw new Error(`no src/audio/microfrontend.ts at ${rev}`);
+  if (sources.has('spectrum-wasm.ts') && showAt(rev, 'wasm/assembly/spectrum.ts') !== null) {
+    mkdirSync(join(dir, 'generated'));
+    writeFileSync(join(dir, 'generated', 'spectrum-kernel.ts'), await kernelAt(rev, dir));
+    local.add('generated/spectrum-kernel');
+  }
+  for (const f of sources.keys()) local.add(f.replace(/\.ts$/, ''));
+  const fftPath = createRequire(join(ROOT, 'package.json')).resolve('fft.js');
+  for (const [f, src] of sources) {
+    const fixed = src
+      .replace(/from '\.\.\/([^']+)'/g, (_, p: string) => `from '${join(ROOT, 'src', p)}'`)
+      .replace(/from '\.\/([^']+)'/g, (_, p: string) => (local.has(p) ? `from './${p}'` : `from '${join(ROOT, 'src', 'audio', p)}'`))
+      .replace(/from 'fft\.js'/g, `from '${fftPath}'`);
+    writeFileSync(join(dir, f), fixed);
+  }
+  const mod = (await import(pathToFileURL(join(dir, 'microfrontend.ts')).href)) as { Microfrontend: new (c: MicrofrontendConfig) => Microfrontend };
   return { Microfrontend: mod.Microfrontend, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -10,11 +10,12 @@
 // same bits (test/audio/microfrontend.test.ts holds hashes of the plain version's output). The spectral stage
 // (window, FFT, power, filterbank: src/audio/spectrum.ts) runs on a WebAssembly SIMD kernel with its own FFT,
 // about 2x faster than the fft.js version it replaced, and returns each channel's amplitude; its TypeScript twin
-// gives the same bits where the kernel cannot run. What is left here is per channel: noise reduction, PCAN, log
-// and the pixel map.
+// gives the same bits where the kernel cannot run. Without noise reduction and PCAN the kernel also writes the
+// pixels, from tables built here with Math.log (logPixelTable); otherwise what is left here is per channel:
+// noise reduction, PCAN, log and the pixel map.
 
 import { BeenetError } from '../errors';
-import { bitReverse, spectrumFrame, spectrumScratch, twiddleTable, type SpectrumScratch, type SpectrumTables } from './spectrum';
+import { bitReverse, spectrumFrame, spectrumScratch, twiddleTable, type LogPixelTable, type SpectrumScratch, type SpectrumTables } from './spectrum';
 import { SpectrumKernel } from './spectrum-wasm';
 import type { FrontendConfig, MicrofrontendParams } from '../model/graph';
 
@@ -74,6 +75,63 @@ function badCfg(msg: string): BeenetError {
 /** Position of the highest set bit, 1-based (0 for 0), as TFLM's MostSignificantBit32. */
 function msb(x: number): number {
   return x === 0 ? 0 : 32 - Math.clz32(x);
+}
+
+/** The log output for x = amplitude << correctionBits: round(ln(x) * logScale) as uint16, 0 for x <= 1. */
+function logRaw(x: number, logScale: number): number {
+  const raw = x > 1 ? Math.floor(Math.log(x) * logScale + 0.5) : 0;
+  return raw > UINT16_MAX ? UINT16_MAX : raw;
+}
+
+/** The pixel of a log output: the affine map (f64), clamped to [0, 255]; stored as f32 by the caller. */
+function pixelOf(raw: number, outputScale: number, outputOffset: number): number {
+  const px = outputScale * raw + outputOffset;
+  return px < 0 ? 0 : px > MICROFRONTEND_MAX ? MICROFRONTEND_MAX : px;
+}
+
+/** Amplitudes the log tables cover, [0, 2^31): past this (never reached from int16 audio) the JS log runs. */
+const LOG_TABLE_CAP = 2 ** 31;
+/** Largest threshold table the kernel gets (entries); a config needing more (logScaleShift >= 10) logs in JS. */
+const LOG_TABLE_MAX = 1 << 14;
+
+/**
+ * The log and pixel map as the kernel's tables (see LogPixelTable), or null where they would be too large. Each
+ * threshold is exp's estimate moved to the exact smallest amplitude with Math.log: raw is non-decreasing in the
+ * amplitude (consecutive integers' logs differ by about 1/v, far more than Math.log's error). Buckets 2^-bucketBits
+ * wide (relative) span at most logScale * 2^-bucketBits = 0.5 of the exact log output, so raw takes at most two
+ * values in one; each bucket is checked for that (its last integer's raw against its first's).
+ */
+export function logPixelTable(correctionScale: number, logScale: number, outputScale: number, outputOffset: number): LogPixelTable | null {
+  const raw = (v: number) => logRaw(v * correctionScale, logScale);
+  const top = raw(LOG_TABLE_CAP - 1);
+  const bucketBits = Math.max(0, Math.ceil(Math.log2(logScale))) + 1;
+  const exponents = Math.log2(LOG_TABLE_CAP);
+  if (top + 2 > LOG_TABLE_MAX || bucketBits > 10) return null;
+  const thresholds = new Float64Array(top + 2);
+  for (let j = 1; j <= top + 1; j++) {
+    if (j > UINT16_MAX) {
+      thresholds[j] = Infinity;
+      continue;
+    }
+    let v = Math.max(0, Math.ceil(Math.exp((j - 0.5) / logScale) / correctionScale));
+    while (v > 0 && raw(v - 1) >= j) v--;
+    while (raw(v) < j) v++;
+    thresholds[j] = v;
+  }
+  const pixels = new Float32Array(top + 2);
+  for (let j = 0; j <= top + 1; j++) pixels[j] = pixelOf(Math.min(j, UINT16_MAX), outputScale, outputOffset);
+  const per = 2 ** bucketBits;
+  const buckets = new Uint16Array(exponents * per);
+  for (let b = 0; b < buckets.length; b++) {
+    // Bucket b: [2^e (1 + i / per), 2^e (1 + (i + 1) / per)), e = b / per, i = b % per; its integers first..last.
+    const e = 2 ** Math.floor(b / per);
+    const first = Math.ceil(e * (1 + (b % per) / per));
+    const last = Math.ceil(e * (1 + ((b % per) + 1) / per)) - 1;
+    if (first > last) continue; // no integer in it: never looked up
+    buckets[b] = raw(first);
+    if (raw(last) > buckets[b] + 1) return null;
+  }
+  return { top, thresholds, pixels, buckets, bucketBits, amplitudeCap: LOG_TABLE_CAP };
 }
 
 /** TFLM's mel scale (HTK). */
@@ -215,11 +273,6 @@ export class Microfrontend {
       inputScale: p.inputScale,
     };
     this.scratch = spectrumScratch(this.tables);
-    const impl = options.spectrum ?? 'auto';
-    this.kernel = impl === 'twin' ? null : SpectrumKernel.tryCreate(this.tables);
-    if (impl === 'wasm' && !this.kernel) {
-      throw new BeenetError('UNSUPPORTED', "the microfrontend's spectral kernel cannot run here (it needs WebAssembly SIMD, and a page whose CSP allows compiling WebAssembly)");
-    }
 
     // The log input is shifted so that the FFT's 1/fftSize scaling and the Q12 filterbank cancel out.
     this.correctionBits = msb(fftSize) - 1 - FILTERBANK_BITS / 2;
@@ -237,6 +290,14 @@ export class Microfrontend {
     this.outputOffset = p.outputOffset;
     this.noiseReduction = p.noiseReductionEnabled;
     this.pcan = p.pcanEnabled;
+
+    const impl = options.spectrum ?? 'auto';
+    // Without noise reduction and PCAN a pixel depends on its amplitude alone: the kernel writes the pixels too.
+    const log = this.noiseReduction || this.pcan ? null : logPixelTable(this.correctionScale, this.logScale, this.outputScale, this.outputOffset);
+    this.kernel = impl === 'twin' ? null : SpectrumKernel.tryCreate(this.tables, log);
+    if (impl === 'wasm' && !this.kernel) {
+      throw new BeenetError('UNSUPPORTED', "the microfrontend's spectral kernel cannot run here (it needs WebAssembly SIMD, and a page whose CSP allows compiling WebAssembly)");
+    }
   }
 
   /** Frames for a signal of `samples` samples: 1 + floor((samples - window) / hop), 0 if shorter than a window. */
@@ -255,21 +316,19 @@ export class Microfrontend {
    * `out[outOffset..]`. Advances `state`.
    */
   processFrame(samples: Float32Array, offset: number, state: MicrofrontendState, out: Float32Array, outOffset: number): void {
-    const { work, amplitudes: amp } = this;
-    if (this.kernel) this.kernel.frame(samples, offset, work, amp);
-    else spectrumFrame(this.tables, this.scratch, samples, offset, work, amp);
+    let amp = this.amplitudes;
+    if (this.kernel) {
+      // The kernel's own pixels where it has them; else its amplitudes, read in place.
+      if (this.kernel.pixelFrame(samples, offset, out, outOffset)) return;
+      amp = this.kernel.amplitudes;
+    } else {
+      spectrumFrame(this.tables, this.scratch, samples, offset, this.work, amp);
+    }
     const melBands = amp.length;
     const { correctionScale, logScale, outputScale, outputOffset } = this;
     if (!this.noiseReduction && !this.pcan) {
-      for (let c = 0; c < melBands; c++) {
-        // Amplitude (the block normalisation undone), then log and the pixel map.
-        const v = amp[c];
-        const x = v * correctionScale;
-        let raw = x > 1 ? Math.floor(Math.log(x) * logScale + 0.5) : 0;
-        if (raw > UINT16_MAX) raw = UINT16_MAX;
-        const px = outputScale * raw + outputOffset;
-        out[outOffset + c] = px < 0 ? 0 : px > MICROFRONTEND_MAX ? MICROFRONTEND_MAX : px;
-      }
+      // Amplitude (the block normalisation undone), then log and the pixel map.
+      for (let c = 0; c < melBands; c++) out[outOffset + c] = pixelOf(logRaw(amp[c] * correctionScale, logScale), outputScale, outputOffset);
       return;
     }
 
@@ -297,11 +356,7 @@ export class Microfrontend {
           ? Math.floor((snr * snr) / PCAN_SQUARE_SCALE)
           : Math.floor(snr / PCAN_LINEAR_SCALE) - (1 << PCAN_OUTPUT_BITS);
       }
-      const x = v * correctionScale;
-      let raw = x > 1 ? Math.floor(Math.log(x) * logScale + 0.5) : 0;
-      if (raw > UINT16_MAX) raw = UINT16_MAX;
-      const px = outputScale * raw + outputOffset;
-      out[outOffset + c] = px < 0 ? 0 : px > MICROFRONTEND_MAX ? MICROFRONTEND_MAX : px;
+      out[outOffset + c] = pixelOf(logRaw(v * correctionScale, logScale), outputScale, outputOffset);
     }
   }
 

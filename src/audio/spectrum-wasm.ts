@@ -1,14 +1,16 @@
 // The microfrontend's spectral stage on its WebAssembly SIMD kernel (wasm/assembly/spectrum.ts, a module of its
-// own, 2.3 KB: compiled synchronously, even on a browser's main thread), with the same bits as the TypeScript
+// own, about 3.4 KB: compiled synchronously, even on a browser's main thread), with the same bits as the TypeScript
 // twin (src/audio/spectrum.ts). Each kernel instance has its own memory: the configuration's tables, the FFT
-// buffer, one frame of samples in, the filterbank accumulators and channel amplitudes out, laid out once.
+// buffer, one frame of samples in, the filterbank accumulators, channel amplitudes and (with a log table) the
+// frame's pixels out, laid out once and read through views that live as long as the kernel.
 import { SPECTRUM_WASM_BASE64 } from './generated/spectrum-kernel';
-import type { SpectrumTables } from './spectrum';
+import type { LogPixelTable, SpectrumTables } from './spectrum';
 
 interface SpectrumExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
-  spectrumFrame(cfg: number, samples: number, inputScale: number, work: number, amplitudes: number): number;
+  spectrumFrame(cfg: number, samples: number): number;
+  logPixels(cfg: number, amplitudes: number, count: number, out: number): number;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -37,56 +39,105 @@ export function spectrumKernelSupported(): boolean {
   return spectrumModule() !== null;
 }
 
+/** Twiddles as two vectors each: [wr, wr] and [-wi, wi] (the kernel's complex product). */
+function twiddleVectors(pairs: Float64Array): Float64Array {
+  const out = new Float64Array(pairs.length * 2);
+  for (let j = 0; j < pairs.length / 2; j++) out.set([pairs[2 * j], pairs[2 * j], -pairs[2 * j + 1], pairs[2 * j + 1]], 4 * j);
+  return out;
+}
+
+/** Each bin's [weight, unweight] as one f64 pair: the kernel multiplies both by the bin's energy at once. */
+function weightPairs(t: SpectrumTables): Float64Array {
+  const out = new Float64Array(2 * t.weights.length);
+  for (let k = 0; k < t.weights.length; k++) {
+    out[2 * k] = t.weights[k];
+    out[2 * k + 1] = t.unweights[k];
+  }
+  return out;
+}
+
+/** Whether x * s is exact in f32 for every f32 x short of overflow: s a power of two in [1, 2^64]. */
+function powerOfTwoScale(s: number): boolean {
+  return s >= 1 && s <= 2 ** 64 && 2 ** Math.round(Math.log2(s)) === s;
+}
+
+/** Bump layout in the kernel's memory: every part 16-byte aligned with 16 bytes of slack after it. */
+class Layout {
+  private top: number;
+  readonly parts: { at: number; data: ArrayBufferView | null }[] = [];
+
+  constructor(heapBase: number) {
+    this.top = Math.ceil(heapBase / 16) * 16;
+  }
+
+  /** Places `data` (copied in later) or that many zeroed bytes; returns the address. */
+  add(data: ArrayBufferView | number): number {
+    const at = this.top;
+    const bytes = typeof data === 'number' ? data : data.byteLength;
+    this.parts.push({ at, data: typeof data === 'number' ? null : data });
+    this.top = Math.ceil((at + bytes + 16) / 16) * 16;
+    return at;
+  }
+
+  get end(): number {
+    return this.top;
+  }
+}
+
+const CFG_BYTES = 112;
+
 export class SpectrumKernel {
   private readonly e: SpectrumExports;
   private readonly cfg: number;
   private readonly samples: number;
   private readonly n: number;
-  private readonly inputScale: number;
   private readonly samplesView: Float32Array;
   private readonly workView: Float64Array;
-  private readonly ampView: Float64Array;
+  /** The last frame's channel amplitudes, in the kernel's memory (overwritten by the next frame). */
+  readonly amplitudes: Float64Array;
+  /** The last frame's pixels (null without a log table) and whether they hold (0) or the host must compute them. */
+  private readonly pixelView: Float32Array | null;
+  private readonly status: Int32Array;
 
-  private constructor(e: SpectrumExports, t: SpectrumTables) {
+  private constructor(e: SpectrumExports, t: SpectrumTables, log: LogPixelTable | null) {
     this.e = e;
     this.n = t.n;
-    this.inputScale = t.inputScale;
     const m = t.fftSize >> 1;
-    // Twiddles as two vectors each: [wr, wr] and [-wi, wi] (the kernel's complex product).
-    const vectors = (pairs: Float64Array): Float64Array => {
-      const out = new Float64Array(pairs.length * 2);
-      for (let j = 0; j < pairs.length / 2; j++) out.set([pairs[2 * j], pairs[2 * j], -pairs[2 * j + 1], pairs[2 * j + 1]], 4 * j);
-      return out;
-    };
-    const parts: (ArrayBufferView | number)[] = [];
-    // Bump layout: every part 16-byte aligned with 16 bytes of slack; numbers are zeroed scratch of that many bytes.
-    const block = new Int32Array(13);
-    const twiddles = vectors(t.twiddles);
-    const split = vectors(t.splitTwiddles);
-    parts.push(block, t.window, t.reverse, twiddles, split, t.chanEnd, t.weights, t.unweights, 16 * Math.max(m, 1), 4 * t.n, 4 * t.n, 8 * t.chanEnd.length, 8 * t.chanEnd.length);
-    const at: number[] = [];
-    let top = Math.ceil(e.heapBase() / 16) * 16;
-    for (const p of parts) {
-      at.push(top);
-      top = Math.ceil((top + (typeof p === 'number' ? p : p.byteLength) + 16) / 16) * 16;
-    }
+    const channels = Math.max(0, t.chanEnd.length - 1);
+    const cfgBlock = new DataView(new ArrayBuffer(CFG_BYTES));
+    // The window / 4096 (exact), padded with zeros to fftSize: the kernel's one pass reads every pair of the FFT's input.
+    const window = new Float64Array(t.fftSize);
+    for (let i = 0; i < t.n; i++) window[i] = t.window[i] / 4096;
+    const lay = new Layout(e.heapBase());
+    const cfg = lay.add(cfgBlock);
+    const words = [
+      t.n, t.fftSize, lay.add(window), lay.add(t.reverse), lay.add(twiddleVectors(t.twiddles)), lay.add(twiddleVectors(t.splitTwiddles)),
+      t.binStart, t.chanEnd.length, lay.add(t.chanEnd), lay.add(weightPairs(t)), lay.add(16 * (m + 1)), lay.add(4 * t.n),
+      lay.add(8 * t.chanEnd.length), lay.add(8 * channels), powerOfTwoScale(t.inputScale) ? 1 : 0, log ? log.top : -1,
+      log ? lay.add(log.thresholds) : 0, log ? lay.add(log.pixels) : 0, lay.add(4 * channels), 0, 0, 0, 0, 0,
+      log ? log.bucketBits : 0, log ? lay.add(log.buckets) : 0, 0, lay.add(t.window),
+    ];
+    words.forEach((w, i) => cfgBlock.setInt32(4 * i, w, true));
+    cfgBlock.setFloat64(80, t.inputScale, true);
+    cfgBlock.setFloat64(88, log ? log.amplitudeCap : 0, true);
+    // Samples in: fftSize of them are readable (the kernel's pass reads pairs up to fftSize; the window zeroes them).
+    this.samples = lay.add(4 * t.fftSize);
     const have = e.memory.buffer.byteLength;
-    if (top > have) e.memory.grow(Math.ceil((top - have) / 65536));
-    block.set([t.n, t.fftSize, at[1], at[2], at[3], at[4], t.binStart, t.chanEnd.length, at[5], at[6], at[7], at[8], at[9]]);
+    if (lay.end > have) e.memory.grow(Math.ceil((lay.end - have) / 65536));
     const u8 = new Uint8Array(e.memory.buffer);
-    parts.forEach((p, i) => {
-      if (typeof p !== 'number') u8.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at[i]);
-    });
-    this.cfg = at[0];
-    this.samples = at[10];
+    for (const p of lay.parts) if (p.data) u8.set(new Uint8Array(p.data.buffer, p.data.byteOffset, p.data.byteLength), p.at);
+    this.cfg = cfg;
     // Nothing grows the memory after this, so the views stay valid.
-    this.samplesView = new Float32Array(e.memory.buffer, at[10], t.n);
-    this.workView = new Float64Array(e.memory.buffer, at[11], t.chanEnd.length);
-    this.ampView = new Float64Array(e.memory.buffer, at[12], Math.max(0, t.chanEnd.length - 1));
+    const buf = e.memory.buffer;
+    this.samplesView = new Float32Array(buf, this.samples, t.n);
+    this.workView = new Float64Array(buf, words[12], t.chanEnd.length);
+    this.amplitudes = new Float64Array(buf, words[13], channels);
+    this.pixelView = log ? new Float32Array(buf, words[18], channels) : null;
+    this.status = new Int32Array(buf, cfg + 76, 1);
   }
 
-  /** A kernel for these tables, or null where the kernel cannot run. */
-  static tryCreate(t: SpectrumTables): SpectrumKernel | null {
+  /** A kernel for these tables (and the log, when given), or null where the kernel cannot run. */
+  static tryCreate(t: SpectrumTables, log: LogPixelTable | null = null): SpectrumKernel | null {
     const m = spectrumModule();
     if (!m) return null;
     let e: SpectrumExports;
@@ -95,18 +146,56 @@ export class SpectrumKernel {
     } catch {
       return null; // no memory for another instance: the twin runs
     }
-    return new SpectrumKernel(e, t);
+    return new SpectrumKernel(e, t, log);
   }
 
-  /** As spectrumFrame (src/audio/spectrum.ts). */
-  frame(samples: Float32Array, offset: number, work: Float64Array, amplitudes: Float64Array): number {
-    const frame = samples.subarray(offset, offset + this.n);
-    this.samplesView.set(frame);
+  /** Copies the frame's samples in and runs the kernel; returns the block shift. */
+  private run(samples: Float32Array, offset: number): number {
+    const view = this.samplesView;
+    const n = this.n;
+    // subarray + set is a memcpy (a JS loop copying the floats cost 4x as much).
+    const frame = samples.subarray(offset, offset + n);
+    view.set(frame);
     // Past the end of `samples` the twin reads undefined, which becomes a 0 sample: so do zeros here.
-    if (frame.length < this.n) this.samplesView.fill(0, frame.length);
-    const shift = this.e.spectrumFrame(this.cfg, this.samples, this.inputScale, this.workView.byteOffset, this.ampView.byteOffset);
+    if (frame.length < n) view.fill(0, frame.length);
+    return this.e.spectrumFrame(this.cfg, this.samples);
+  }
+
+  /** As spectrumFrame (src/audio/spectrum.ts): the accumulators and amplitudes copied out. */
+  frame(samples: Float32Array, offset: number, work: Float64Array, amplitudes: Float64Array): number {
+    const shift = this.run(samples, offset);
     work.set(this.workView);
-    amplitudes.set(this.ampView);
+    amplitudes.set(this.amplitudes);
     return shift;
+  }
+
+  /**
+   * One frame to pixels: writes them to `out[outOffset..]` and returns true, or returns false where the kernel has
+   * no log table or an amplitude lies past it; then `amplitudes` holds the frame's amplitudes for the host's log.
+   */
+  pixelFrame(samples: Float32Array, offset: number, out: Float32Array, outOffset: number): boolean {
+    this.run(samples, offset);
+    const px = this.pixelView;
+    if (!px || this.status[0] !== 0) return false;
+    out.set(px, outOffset);
+    return true;
+  }
+
+  /**
+   * The kernel's log and pixel map of any amplitudes (integers >= 0, for tests): pixels into `out`; false where
+   * one lies past the table (those pixels are then meaningless).
+   */
+  pixelsOf(amplitudes: Float64Array, out: Float32Array): boolean {
+    const px = this.pixelView;
+    if (!px) throw new Error('this kernel has no log table');
+    const chunk = this.amplitudes.length;
+    let ok = true;
+    for (let at = 0; at < amplitudes.length; at += chunk) {
+      const k = Math.min(chunk, amplitudes.length - at);
+      this.amplitudes.set(amplitudes.subarray(at, at + k));
+      ok = this.e.logPixels(this.cfg, this.amplitudes.byteOffset, k, px.byteOffset) === 0 && ok;
+      out.set(px.subarray(0, k), at);
+    }
+    return ok;
   }
 }

@@ -32,6 +32,29 @@ export interface SpectrumTables {
   inputScale: number;
 }
 
+/**
+ * The microfrontend's log and pixel map as tables, for the kernel (which has no log instruction): for an integer
+ * channel amplitude v, raw(v) = min(65535, floor(Math.log(v * correctionScale) * logScale + 0.5)) (0 where
+ * v * correctionScale <= 1), and its pixel. Built with Math.log itself (src/audio/microfrontend.ts,
+ * logPixelTable), so the kernel's pixels are the JS ones for every v below amplitudeCap.
+ */
+export interface LogPixelTable {
+  /** raw(amplitudeCap - 1), the largest output the tables reach. */
+  top: number;
+  /** thresholds[j]: the smallest v with raw(v) >= j, for j in [0, top + 1] (Infinity past 65535). */
+  thresholds: Float64Array;
+  /** pixels[j]: raw j's pixel, the f32 the JS path stores, for j in [0, top + 1]. */
+  pixels: Float32Array;
+  /**
+   * raw of the first integer in each bucket of [1, amplitudeCap): a bucket is the amplitudes of one exponent and
+   * the same top `bucketBits` mantissa bits; raw takes at most two values (b, b + 1) in any bucket.
+   */
+  buckets: Uint16Array;
+  bucketBits: number;
+  /** A power of two: amplitudes from here on are left to the JS log. */
+  amplitudeCap: number;
+}
+
 export function bitReverse(m: number): Int32Array {
   const bits = Math.round(Math.log2(m));
   const out = new Int32Array(m);

@@ -9,9 +9,16 @@ import { BeenetError } from '../errors';
 import { firstNonFinite } from '../finite';
 import type { FrontendConfig } from '../model/graph';
 
-/** A growable window onto a stream: holds samples [start, start + length) of it. */
+/**
+ * A growable window onto a stream: holds samples [start, start + length) of it, sample i at buf[i - base].
+ * Dropped samples stay in place until an append needs their room (then the kept ones move to the front, and the
+ * buffer grows to twice what it keeps): one move per buffer's worth of samples, where moving the kept second
+ * on every push cost as much as a frame's features.
+ */
 class Tail {
   buf = new Float32Array(4096);
+  /** Absolute index of buf[0]. */
+  base = 0;
   start = 0;
   length = 0;
 
@@ -20,30 +27,35 @@ class Tail {
   }
 
   append(x: Float32Array): void {
-    if (this.length + x.length > this.buf.length) {
-      const grown = new Float32Array(Math.max(2 * this.buf.length, this.length + x.length));
-      grown.set(this.buf.subarray(0, this.length));
-      this.buf = grown;
+    if (this.end - this.base + x.length > this.buf.length) {
+      const need = this.length + x.length;
+      const kept = this.buf.subarray(this.start - this.base, this.end - this.base);
+      if (2 * need > this.buf.length) {
+        const grown = new Float32Array(Math.max(2 * this.buf.length, 2 * need));
+        grown.set(kept);
+        this.buf = grown;
+      } else {
+        this.buf.copyWithin(0, this.start - this.base, this.end - this.base);
+      }
+      this.base = this.start;
     }
-    this.buf.set(x, this.length);
+    this.buf.set(x, this.end - this.base);
     this.length += x.length;
   }
 
   /** Forgets samples before absolute index `from`. */
   dropBefore(from: number): void {
     const k = Math.min(Math.max(0, from - this.start), this.length);
-    if (k === 0) return;
-    this.buf.copyWithin(0, k, this.length);
     this.length -= k;
     this.start += k;
   }
 
   slice(from: number, to: number): Float32Array {
-    return this.buf.slice(from - this.start, to - this.start);
+    return this.buf.slice(from - this.base, to - this.base);
   }
 
   view(): Float32Array {
-    return this.buf.subarray(0, this.length);
+    return this.buf.subarray(this.start - this.base, this.end - this.base);
   }
 }
 
@@ -131,7 +143,7 @@ export class FeatureStream {
           this.firstFrame += drop;
         }
         const at = (this.computed - this.firstFrame) * bands;
-        this.writer(this.samples.buf, this.computed * hop - this.samples.start, this.frameData, at);
+        this.writer(this.samples.buf, this.computed * hop - this.samples.base, this.frameData, at);
         // Once per frame, where a window would normalise each frame once for every window holding it.
         this.scaler?.apply(this.frameData, at, bands);
       }
@@ -170,13 +182,28 @@ export class FeatureStream {
     return into;
   }
 
+  /** Whether windows are slices of frames computed once (else each window is recomputed from samples). */
+  get incrementalFrames(): boolean {
+    return this.writer !== null;
+  }
+
+  /** A view of frames [from, to) as the stream holds them (normalised with its `normalization`); valid until the next push. */
+  frames(from: number, to: number): Float32Array {
+    const bands = this.cfg.melBands;
+    if (!this.writer) throw new BeenetError('UNSUPPORTED', "this front end's frames depend on the stream's history: windows are recomputed, not sliced");
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= this.firstFrame && from <= to && to <= this.computed)) {
+      throw new BeenetError('BAD_INPUT', `frames ${from}..${to} are not available (frames ${this.firstFrame}..${this.computed})`);
+    }
+    return this.frameData.subarray((from - this.firstFrame) * bands, (to - this.firstFrame) * bands);
+  }
+
   /** RMS level in dBFS of the model-rate samples of the last `frames` hops of the window ending at frame `endFrame`. */
   levelDb(endFrame: number, frames: number): number {
     const { hopSamples: hop, windowSamples: win } = this.cfg;
     const to = Math.min(this.samples.end, (endFrame - 1) * hop + win);
     const from = Math.max(this.samples.start, to - frames * hop);
     let s = 0;
-    for (let i = from; i < to; i++) s += this.samples.buf[i - this.samples.start] ** 2;
+    for (let i = from; i < to; i++) s += this.samples.buf[i - this.samples.base] ** 2;
     return 10 * Math.log10(s / Math.max(1, to - from) + 1e-20);
   }
 }
