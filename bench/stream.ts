@@ -1,6 +1,7 @@
 // Always-on keyword spotting, measured on long streams built from real recordings (../shared/data, bench/stream-data.ts):
 //   npm run bench:stream [-- --model models/kws-reactnet.bee] [--minutes 20] [--noise-minutes 60] [--seed 1]
-//   [--hop MS --smoothing N --probability P --min-windows K --refractory MS --no-confirm] (detector tuning) [--no-write]
+//   [--hop MS --smoothing N --probability P --min-windows K --refractory MS --no-confirm] (detector tuning)
+//   [--no-share] (every window run whole) [--no-write]
 // - keyword stream: test-set keywords (test-wav-40pct, speakers never trained on) at random times, every ~3 s, over
 //   the corpus's real background noise (dishes, bike, tap, miaowing) at random gains;
 // - speech stream: the same noise with non-keyword test speech (`_unknown_` words) and nothing else;
@@ -20,7 +21,7 @@ import { createDetector, DETECTOR_DEFAULTS, type Detection, type DetectorOptions
 import { FeatureStream } from '../src/stream/feature-stream';
 import { buildStreams, RATE, score, speechCommandsDir, type TestStream } from './stream-data';
 
-type Tuning = Pick<DetectorOptions, 'hopMs' | 'smoothing' | 'probabilityThreshold' | 'minWindows' | 'refractoryMs' | 'confirm'>;
+type Tuning = Pick<DetectorOptions, 'hopMs' | 'smoothing' | 'probabilityThreshold' | 'minWindows' | 'refractoryMs' | 'confirm' | 'shareStage0'>;
 
 interface RunResult {
   events: Detection[];
@@ -39,13 +40,14 @@ const cpuMs = (): number => {
  * assembled at the detector's hop, into a reused buffer, as it does. Its CPU time is the shared cost that no exit
  * setting changes.
  */
-function frontEndOnly(model: BeenetModel, hopMs: number): (chunk: Float32Array) => void {
+function frontEndOnly(model: BeenetModel, hopMs: number, copiesWindows: boolean): (chunk: Float32Array) => void {
   const fs = new FeatureStream(model.description.frontend, RATE, { normalization: model.bandNormalization });
   const hopFrames = Math.max(1, Math.round(hopMs / ((1000 * fs.cfg.hopSamples) / fs.cfg.sampleRate)));
   const buffer = new Float32Array(fs.windowFrames * fs.cfg.melBands);
   return (chunk) => {
     fs.push(chunk, (end) => {
-      if (end >= fs.windowFrames && (end - fs.windowFrames) % hopFrames === 0) fs.window(end, buffer);
+      // Windows that share stage 0 are never copied out: their frames go to the stream prefix (network time).
+      if (copiesWindows && end >= fs.windowFrames && (end - fs.windowFrames) % hopFrames === 0) fs.window(end, buffer);
     });
   };
 }
@@ -69,7 +71,8 @@ async function runStream(
     return { det, events, cpu: 0, wall: 0 };
   };
   const runs = [make(calibrated), make(calibrated.map(() => 0))];
-  const front = frontEndOnly(model, tuning.hopMs ?? DETECTOR_DEFAULTS.hopMs);
+  const shared = runs[0].det.stats().sharedStage0.on;
+  const front = frontEndOnly(model, tuning.hopMs ?? DETECTOR_DEFAULTS.hopMs, !shared);
   let frontCpu = 0;
   const chunk = RATE / 10;
   for (let i = 0, turn = 0; i < audio.length; i += chunk, turn++) {
@@ -119,6 +122,7 @@ function streamReport(name: 'keyword' | 'speech' | 'noise', stream: TestStream, 
     falseAlarms: name === 'keyword' ? undefined : s.falseAlarms,
     falseAlarmsPerHour: name === 'keyword' ? undefined : s.falseAlarmsPerHour,
     windows: r.stats.windows,
+    sharedStage0: r.stats.sharedStage0,
     exits: r.stats.exits,
     confirmations: r.stats.confirmations,
     dropped: r.stats.dropped,
@@ -194,6 +198,7 @@ async function main(): Promise<void> {
     'min-windows': { type: 'number', help: "windows in a row (default the detector's)" },
     refractory: { type: 'number', help: "refractory period in ms (default the detector's)" },
     'no-confirm': { type: 'boolean', help: 'do not confirm early-exit keywords at the last exit' },
+    'no-share': { type: 'boolean', help: 'run every window whole (no stage 0 shared between windows)' },
     'no-write': { type: 'boolean', help: 'print only, write no result file' },
   });
   const sc = speechCommandsDir(values.data);
@@ -213,6 +218,7 @@ async function main(): Promise<void> {
     minWindows: values['min-windows'],
     refractoryMs: values.refractory,
     confirm: values['no-confirm'] ? false : undefined,
+    shareStage0: values['no-share'] ? false : undefined,
   };
   const used = { ...DETECTOR_DEFAULTS, ...Object.fromEntries(Object.entries(tuning).filter(([, v]) => v !== undefined)) };
   const out: Record<string, unknown> = {

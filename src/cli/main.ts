@@ -14,7 +14,7 @@ import { describeModel } from './describe';
 const USAGE = `Usage:
   beenet classify <model.bee> <clip.wav...> [--threshold T | --thresholds a,b,c] [--criterion entropy|maxprob]
                   [--mode readback|gpu|all-exits] [--backend auto|webgpu|wasm|cpu] [--json]
-  beenet listen <model.bee> <long.wav> [--hop-ms 150] [--probability 0.3] [--min-windows 3] [--smoothing 5]
+  beenet listen <model.bee> <long.wav> [--hop-ms 160] [--probability 0.3] [--min-windows 3] [--smoothing 5]
                   [--refractory-ms 1500] [--no-confirm] [--energy-gate-db dB] [--backend ...] [--json]
                   keyword events with their times (defaults shown: DETECTOR_DEFAULTS)
   beenet info <model.bee> [--json]`;
@@ -168,13 +168,15 @@ async function listen(args: string[]): Promise<void> {
       meanBinaryOpsFraction: st.meanBinaryOpsFraction,
       msPerAudioSecond: wallMs / Math.max(st.audioSeconds, 1e-9),
       backend: runtime.info.backend,
+      sharedStage0: st.sharedStage0,
     };
     if (values.json) console.log(JSON.stringify({ events, ...summary }, null, 2));
     else {
       console.log(
         `${events.length} detections in ${st.audioSeconds.toFixed(1)} s: ${st.windows} windows (exits ${st.exits.join('/')}, ` +
           `${st.gated} gated, ${st.dropped} dropped), ${(100 * st.meanBinaryOpsFraction).toFixed(0)} % binary ops, ` +
-          `${summary.msPerAudioSecond.toFixed(1)} ms per second of audio on ${runtime.info.backend}`,
+          `${summary.msPerAudioSecond.toFixed(1)} ms per second of audio on ${runtime.info.backend}` +
+          (st.sharedStage0.on ? ', stage 0 shared between windows' : ''),
       );
     }
   } finally {

@@ -44,6 +44,16 @@ export interface StageExecutor {
    * round trip per worker for the batch instead of one per stage). An abort is seen before the batch starts.
    */
   runLoop?(rule: LoopRule, n: number): Promise<ClipOutcome[]>;
+  /**
+   * Optional: a stream's stage 0 computed once per row and shared by its overlapping windows (the WASM
+   * backend: src/wasm/stream-prefix.ts), or why this model's stage 0 cannot be shared at that hop.
+   */
+  createStreamPrefix?(options: StreamPrefixOptions): StreamPrefix | { unsupported: string };
+  /**
+   * Optional, with createStreamPrefix: makes a batch of windows whose stage-0 trunk a prefix computed (`windows[i]`
+   * holds clip i's bytes of the value later stages read); runStage(0) then runs only its exit head.
+   */
+  setTrunkOutput?(windows: readonly Uint8Array[], n: number): Promise<void>;
   stats(): ExecutorStats;
   dispose(): void;
 }
@@ -56,4 +66,31 @@ export function checkBatch(features: Float32Array, n: number, inputElements: num
   if (features.length < n * inputElements) {
     throw new BeenetError('BAD_INPUT', `features hold ${features.length} floats, ${n} clips need ${n * inputElements}`);
   }
+}
+
+export interface StreamPrefixOptions {
+  /** Frames of one window (the model's input rows). */
+  windowFrames: number;
+  /** Frames between window starts. */
+  hopFrames: number;
+  /** Windows held at once (taken and not yet released). */
+  windows: number;
+}
+
+/** Stage 0's output for one window, held in the prefix until released. */
+export interface PrefixWindow {
+  readonly bytes: Uint8Array;
+  release(): void;
+}
+
+/** Stage 0 of a stream, each row computed once (see StageExecutor.createStreamPrefix). */
+export interface StreamPrefix {
+  /** Windows start at multiples of this many frames. */
+  readonly alignFrames: number;
+  /** Appends the stream's next `count` frames: [count, bands] of the model's (normalised) input. */
+  addFrames(frames: Float32Array, count: number): void;
+  /** Stage 0's output for the window starting at frame `start` (its frames added), or null when every window slot is taken. */
+  takeWindow(start: number): PrefixWindow | null;
+  /** No window will start before `frame` any more: the rows only earlier windows read may go. */
+  forgetBefore(frame: number): void;
 }

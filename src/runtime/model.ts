@@ -6,7 +6,7 @@ import { BeenetError, throwIfAborted } from '../errors';
 import { firstNonFinite } from '../finite';
 import type { BeeModel } from '../format/bee';
 import type { ModelDescription } from '../model/graph';
-import type { BackendKind, ExecutorStats, StageExecutor } from '../plan/executor';
+import type { BackendKind, ExecutorStats, StageExecutor, StreamPrefix, StreamPrefixOptions } from '../plan/executor';
 import { resolvePolicy, type ExitOptions, type ResolvedPolicy, type ScheduleMode } from './exit-policy';
 import type { ModelPlan } from '../plan/plan';
 import { runSchedule } from './scheduler';
@@ -80,6 +80,9 @@ export interface ModelStats extends ExecutorStats {
 }
 
 export type ExecutorFactory = () => Promise<StageExecutor>;
+
+/** Gives the executor clips [start, start + count) of a call as its current batch. */
+type BatchLoader = (executor: StageExecutor, start: number, count: number) => Promise<void>;
 
 const now = (): number => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -190,7 +193,9 @@ export class BeenetModel {
         this.counters.pending--;
         if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
         throwIfAborted(resolved.signal, 'classify');
-        return await this.runWithRecovery(features, inputs.length, resolved, featuresMs);
+        const size = this.plan.inputElements;
+        const load: BatchLoader = (ex, start, count) => ex.setInput(features.subarray(start * size, (start + count) * size), count);
+        return await this.runWithRecovery(load, inputs.length, resolved, featuresMs);
       } finally {
         this.recycle(features);
       }
@@ -202,6 +207,43 @@ export class BeenetModel {
       });
       return results;
     });
+  }
+
+  /**
+   * @internal A stream's stage 0 computed once per row and shared by its overlapping windows (src/stream/
+   * detector.ts), or why this backend or model cannot share it.
+   */
+  createStreamPrefix(options: StreamPrefixOptions): StreamPrefix | { unsupported: string } {
+    const ex = this.live();
+    return ex.createStreamPrefix ? ex.createStreamPrefix(options) : { unsupported: `the ${ex.kind} backend runs every window whole` };
+  }
+
+  /**
+   * @internal Classifies windows whose stage 0 a prefix from `createStreamPrefix` computed (their bytes are
+   * copied when the call starts running); otherwise as classifyBatch.
+   */
+  classifyPrefixed(windows: readonly Uint8Array[], options?: ExitOptions): Promise<ClassifyResult[]> {
+    if (this.disposed) return Promise.reject(new BeenetError('DISPOSED', 'the model was disposed'));
+    let policy: ResolvedPolicy;
+    try {
+      if (windows.length === 0) throw new BeenetError('BAD_INPUT', 'classifyPrefixed needs at least one window');
+      policy = resolvePolicy(this.description.exitPolicy, this.plan.stages.length, options);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.counters.pending++;
+    const run = this.queue.then(async () => {
+      this.counters.pending--;
+      if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
+      throwIfAborted(policy.signal, 'classify');
+      const load: BatchLoader = (ex, start, count) => {
+        if (!ex.setTrunkOutput) throw new BeenetError('UNSUPPORTED', `the ${ex.kind} backend takes no stream prefix`);
+        return ex.setTrunkOutput(windows.slice(start, start + count), count);
+      };
+      return this.runWithRecovery(load, windows.length, policy, new Array<number>(windows.length).fill(0));
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   stats(): ModelStats {
@@ -265,13 +307,13 @@ export class BeenetModel {
   }
 
   private async runWithRecovery(
-    features: Float32Array,
+    load: BatchLoader,
     n: number,
     policy: ReturnType<typeof resolvePolicy>,
     featuresMs: number[],
   ): Promise<ClassifyResult[]> {
     try {
-      return await this.runChunks(features, n, policy, featuresMs);
+      return await this.runChunks(load, n, policy, featuresMs);
     } catch (e) {
       if (!(e instanceof BeenetError && e.code === 'DEVICE_LOST') || this.disposed) throw e;
       // The device went away (driver reset, destroy()): rebuild everything from the loaded model and retry once.
@@ -284,7 +326,7 @@ export class BeenetModel {
         throw new BeenetError('DISPOSED', 'the model was disposed during device recovery');
       }
       try {
-        return await this.runChunks(features, n, policy, featuresMs);
+        return await this.runChunks(load, n, policy, featuresMs);
       } catch (again) {
         if (again instanceof BeenetError && again.code === 'DEVICE_LOST') {
           throw new BeenetError('DEVICE_LOST', `the GPU device was lost again after recovery: ${again.message}`, { cause: again });
@@ -295,19 +337,18 @@ export class BeenetModel {
   }
 
   private async runChunks(
-    features: Float32Array,
+    load: BatchLoader,
     n: number,
     policy: ReturnType<typeof resolvePolicy>,
     featuresMs: number[],
   ): Promise<ClassifyResult[]> {
     const executor = this.live();
-    const size = this.plan.inputElements;
     const results: ClassifyResult[] = [];
     for (let start = 0; start < n; start += executor.maxBatch) {
       const count = Math.min(executor.maxBatch, n - start);
       throwIfAborted(policy.signal, 'classify');
       const t0 = now();
-      await executor.setInput(features.subarray(start * size, (start + count) * size), count);
+      await load(executor, start, count);
       const outcomes = await runSchedule(executor, this.plan.stages.length, this.plan.classes, count, policy);
       outcomes.forEach((o, i) => this.checkFinite(o.records, start + i));
       const inferenceMs = now() - t0;

@@ -12,7 +12,8 @@ import { readerCounts } from '../plan/readers';
 import { groupSteps, type StepLayers } from './fuse';
 import { prepareConvPoolPack, prepareOp, tensorBytes, tensorInfo, type PreparedOp } from './layers';
 import { createKernels, createKernelsSync, type WasmKernels } from './module';
-import { checkBatch, type ExecutorStats, type StageExecutor } from '../plan/executor';
+import { checkBatch, type ExecutorStats, type StageExecutor, type StreamPrefix, type StreamPrefixOptions } from '../plan/executor';
+import { WasmStreamPrefix } from './stream-prefix';
 import type { ModelPlan, PlannedLayer } from '../plan/plan';
 
 /** Time spent in one layer over the runs since `profile()` was turned on (bench/wasm-profile.ts). */
@@ -78,6 +79,12 @@ export class WasmExecutor implements StageExecutor {
   private clipsBase = 0;
   private capacity = 0;
   private batch = 0;
+  /** The current batch came from a stream prefix (setTrunkOutput): stage 0 runs its exit head only. */
+  private trunkGiven = false;
+  /** Storage of every trunk value, by name (a stream prefix fills its boundary value's). */
+  private readonly trunkSlots: Map<ValueName, Slot>;
+  /** The slot a stream prefix fills (set by createStreamPrefix). */
+  private prefixSlot: Slot | null = null;
   private disposed = false;
   /** Per-layer [ms, runs] by stage and step while profiling; null (no timing calls) otherwise. */
   private timing: [number, number][][] | null = null;
@@ -140,6 +147,7 @@ export class WasmExecutor implements StageExecutor {
       if (!logits) throw new BeenetError('MODEL_FORMAT', `exit ${index}: logits '${s.logits}' is not produced`);
       return { steps, logits };
     });
+    this.trunkSlots = trunk;
     for (const s of all) {
       if (s.perClip) {
         s.at = this.clipBytes;
@@ -179,6 +187,35 @@ export class WasmExecutor implements StageExecutor {
     const f32 = this.k.f32;
     for (let i = 0; i < n; i++) f32.set(features.subarray(i * size, (i + 1) * size), this.addr(this.inputSlot, i) >>> 2);
     this.batch = n;
+    this.trunkGiven = false;
+  }
+
+  /** Stage 0 of a stream computed once per row (src/wasm/stream-prefix.ts), or why this model's cannot be. */
+  createStreamPrefix(options: StreamPrefixOptions): StreamPrefix | { unsupported: string } {
+    this.live();
+    const prefix = WasmStreamPrefix.create(this.plan, options);
+    if ('unsupported' in prefix) return prefix;
+    const slot = this.trunkSlots.get(prefix.boundary);
+    if (!slot?.perClip) return { unsupported: `stage 0's output '${prefix.boundary}' is not kept per clip` };
+    this.prefixSlot = slot;
+    return prefix;
+  }
+
+  async setTrunkOutput(windows: readonly Uint8Array[], n: number): Promise<void> {
+    this.live();
+    if (!Number.isInteger(n) || n < 0 || n > this.maxBatch || windows.length < n) {
+      throw new BeenetError('BAD_INPUT', `batch of ${n} windows (${windows.length} given): this executor takes 0 to ${this.maxBatch} at a time`);
+    }
+    const slot = this.prefixSlot;
+    if (!slot) throw new BeenetError('BAD_INPUT', 'setTrunkOutput needs a stream prefix of this executor (createStreamPrefix)');
+    this.reserve(n);
+    const u8 = this.k.u8;
+    for (let i = 0; i < n; i++) {
+      if (windows[i].length !== slot.bytes) throw new BeenetError('BAD_INPUT', `window ${i} holds ${windows[i].length} bytes of stage 0's output, the model's is ${slot.bytes}`);
+      u8.set(windows[i], this.addr(slot, i));
+    }
+    this.batch = n;
+    this.trunkGiven = true;
   }
 
   async runStage(stage: number, active: Uint32Array): Promise<Float32Array> {
@@ -192,8 +229,10 @@ export class WasmExecutor implements StageExecutor {
       const clip = active[row];
       if (clip >= this.batch) throw new BeenetError('BAD_INPUT', `clip ${clip} is not in the current batch of ${this.batch}`);
       const timing = this.timing?.[stage];
+      const skipTrunk = stage === 0 && this.trunkGiven;
       for (let i = 0; i < s.steps.length; i++) {
         const st = s.steps[i];
+        if (skipTrunk && !st.head) continue;
         const t0 = timing ? performance.now() : 0;
         st.op.run(
           this.addr(st.input, clip),

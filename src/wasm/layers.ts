@@ -6,6 +6,7 @@ import { convOutput, poolOutput, type MapShape } from '../layout/geometry';
 import { activationCode, type ThresholdParams } from '../layout/transform';
 import type { ValueInfo } from '../model/shapes';
 import type { PlannedOp, TransformSpec } from '../plan/plan';
+import type { RowGeometry } from '../plan/stream-rows';
 import type { WasmKernels } from './module';
 
 /** One clip's tensor description: a map [h, w, c] (vectors are 1 x 1 x c). */
@@ -38,6 +39,14 @@ export interface PreparedOp {
    * second output (if any) at `aux`.
    */
   run(x: number, out: number, residual: number, scratch: number, aux?: number): void;
+  /** Time-axis geometry on the planned input (ops a stream can run a band of rows of; src/wasm/stream-prefix.ts). */
+  readonly rows?: RowGeometry;
+  /**
+   * Runs a band of rows: `inRows` input rows at `x`, `padTop` rows of padding before them and padding after,
+   * `outRows` output rows to `out` (the residual's and the second output's rows line up with them). `run` is
+   * the band of the whole map: each output row gets the same bits either way.
+   */
+  runRows?(x: number, inRows: number, padTop: number, outRows: number, out: number, residual: number, scratch: number, aux?: number): void;
 }
 
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
@@ -144,6 +153,11 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
           setResidual(k, tp, residual);
           e.bconv(x, s.h, s.w, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, os.h, os.w, tp, out, align16(scratch));
         },
+        rows: { kernel: kh, stride: g.stride[0], padTop, inRows: s.h, outRows: os.h },
+        runRows(x, inRows, top, outRows, out, residual, scratch) {
+          setResidual(k, tp, residual);
+          e.bconv(x, inRows, s.w, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], top, padLeft, outRows, os.w, tp, out, align16(scratch));
+        },
       };
     }
     case 'bdense': {
@@ -184,6 +198,15 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
           setResidual(k, tp, residual);
           e.convReal(x, rh, rw, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, roh, row, tp, out, align16(scratch));
         },
+        rows: { kernel: kh, stride: g.stride[0], padTop, inRows: s.h, outRows: os.h },
+        runRows(x, inRows, top, outRows, out, residual, scratch) {
+          setResidual(k, tp, residual);
+          if (pointwise) {
+            e.convReal(x, 1, inRows * s.w, s.c, wt, os.c, opad, 1, 1, 1, 1, 0, 0, 1, outRows * os.w, tp, out, align16(scratch));
+          } else {
+            e.convReal(x, inRows, s.w, s.c, wt, os.c, opad, kh, kw, g.stride[0], g.stride[1], top, padLeft, outRows, os.w, tp, out, align16(scratch));
+          }
+        },
       };
     }
     case 'pack': {
@@ -195,6 +218,10 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
         hasResidual: false,
         run(x, out) {
           e.emitRows(tp, x, s.c, pixels, s.c, out, 0);
+        },
+        rows: { kernel: 1, stride: 1, padTop: 0, inRows: s.h, outRows: s.h },
+        runRows(x, _inRows, _top, outRows, out) {
+          e.emitRows(tp, x, s.c, outRows * s.w, s.c, out, 0);
         },
       };
     }
@@ -212,6 +239,10 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
           run(x, out) {
             e.maxpoolBits(x, s.h, s.w, wordsFor(s.c), kh, kw, sy, sx, os.h, os.w, out);
           },
+          rows: { kernel: kh, stride: sy, padTop: 0, inRows: s.h, outRows: os.h },
+          runRows(x, inRows, _top, outRows, out) {
+            e.maxpoolBits(x, inRows, s.w, wordsFor(s.c), kh, kw, sy, sx, outRows, os.w, out);
+          },
         };
       }
       const mode = op.type === 'maxpool' ? 0 : 1;
@@ -221,6 +252,10 @@ export function prepareOp(k: WasmKernels, op: PlannedOp, input: TensorInfo): Pre
         hasResidual: false,
         run(x, out) {
           e.poolFloat(x, s.h, s.w, s.c, kh, kw, sy, sx, os.h, os.w, mode, out);
+        },
+        rows: { kernel: kh, stride: sy, padTop: 0, inRows: s.h, outRows: os.h },
+        runRows(x, inRows, _top, outRows, out) {
+          e.poolFloat(x, inRows, s.w, s.c, kh, kw, sy, sx, outRows, os.w, mode, out);
         },
       };
     }
@@ -300,6 +335,14 @@ export function prepareConvPoolPack(k: WasmKernels, conv: PlannedOp, pool: Plann
       e.convPoolPack(
         x, s.h, s.w, s.c, wt, cs.c, opad, kh, kw, g.stride[0], g.stride[1], padTop, padLeft, cs.w,
         tpConv, pkh, pkw, psy, psx, ps.h, ps.w, mode, tpPack, out, keepPooled ? (aux ?? 0) : 0, align16(scratch),
+      );
+    },
+    // A pooled row reads pkh convolution rows, each reading kh input rows.
+    rows: { kernel: g.stride[0] * (pkh - 1) + kh, stride: g.stride[0] * psy, padTop, inRows: s.h, outRows: ps.h },
+    runRows(x, inRows, top, outRows, out, _residual, scratch, aux) {
+      e.convPoolPack(
+        x, inRows, s.w, s.c, wt, cs.c, opad, kh, kw, g.stride[0], g.stride[1], top, padLeft, cs.w,
+        tpConv, pkh, pkw, psy, psx, outRows, ps.w, mode, tpPack, out, keepPooled ? (aux ?? 0) : 0, align16(scratch),
       );
     },
   };

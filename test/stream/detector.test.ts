@@ -157,6 +157,52 @@ describe('KeywordDetector', () => {
     model.dispose();
   });
 
+  it('on the WASM backend, windows share stage 0 (same results as whole windows), where the hop allows', async () => {
+    const model = await (await createRuntime({ backend: 'wasm' })).load(new Uint8Array(readFileSync('models/kws-reactnet.bee')));
+    // The clip twice, the second time in loud noise (windows leave at different exits).
+    const rnd = mulberry32(4);
+    const stream = new Float32Array(16000 * 5).map((_, i) => (i > 44000 ? 0.3 : 0.01) * (rnd() - 0.5));
+    stream.set(clip.samples, 12000);
+    for (let i = 0; i < clip.samples.length; i++) stream[50000 + i] += clip.samples[i];
+    const run = async (shareStage0: boolean, hopMs: number, chunk: number) => {
+      const windows: { time: number; exit: number; probs: number[] }[] = [];
+      const det = createDetector(model, {
+        sampleRate: 16000, hopMs, shareStage0, smoothing: 1, probabilityThreshold: 0.5, minWindows: 1, refractoryMs: 0, confirm: true,
+        exit: { threshold: 0.02 },
+        onWindow: (w) => windows.push({ time: w.time, exit: w.result!.exit, probs: [...w.result!.probabilities] }),
+      });
+      const events = [];
+      for (let i = 0; i < stream.length; i += chunk) events.push(...(await det.push(stream.subarray(i, i + chunk))));
+      return { windows, events, stats: det.stats() };
+    };
+    const shared = await run(true, 160, 1600);
+    const whole = await run(false, 160, 1600);
+    expect(shared.stats.sharedStage0).toEqual({ on: true });
+    expect(whole.stats.sharedStage0).toEqual({ on: false, why: 'turned off (shareStage0: false)' });
+    expect(shared.windows.length).toBe(26);
+    expect(new Set(shared.windows.map((w) => w.exit)).size).toBeGreaterThan(1);
+    expect(shared.windows.some((w) => w.exit === 3)).toBe(true);
+    expect(shared.windows).toEqual(whole.windows);
+    expect(shared.events).toEqual(whole.events);
+    expect(shared.events.length).toBeGreaterThan(0);
+    expect(shared.stats.confirmations).toBe(whole.stats.confirmations);
+    // Chunks that do not line up with hops or frames change nothing.
+    expect((await run(true, 160, 777)).windows).toEqual(whole.windows);
+    // 150 ms is 15 frames: stage 0 advances 4 frames a row, so these windows run whole.
+    expect((await run(true, 150, 1600)).stats.sharedStage0).toEqual({ on: false, why: "a hop of 15 frames is not a multiple of stage 0's 4" });
+    // Back-pressure: windows beyond the queue are dropped and counted as before, their shared rows released.
+    const flood = async (shareStage0: boolean) => {
+      const det = createDetector(model, { sampleRate: 16000, hopMs: 120, maxQueuedWindows: 2, batch: 1, shareStage0 });
+      await det.push(new Float32Array(16000 * 3).map((_, i) => 0.1 * Math.sin(i)));
+      await det.push(new Float32Array(16000).map((_, i) => 0.1 * Math.sin(i)));
+      return det.stats();
+    };
+    // 17 windows in the first push (2 kept), 9 in the second (2 kept).
+    expect(await flood(true)).toMatchObject({ windows: 26, dropped: 22, sharedStage0: { on: true } });
+    expect(await flood(false)).toMatchObject({ windows: 26, dropped: 22 });
+    model.dispose();
+  });
+
   it('EventRule: passes() changes nothing; a run breaks on another label; gated windows never fire', () => {
     const rule = new EventRule(['a', 'b', '_silence_'], { smoothing: 1, probabilityThreshold: 0.6, minWindows: 2, refractoryMs: 0, ignore: ['_silence_'], confirm: true });
     const a = Float32Array.of(0.9, 0.05, 0.05);
