@@ -1,8 +1,9 @@
-// Cached windows for offline detector tuning (bench/stream-sweep.ts): every window of a test stream at a 50 ms
+// Cached windows for offline detector tuning (bench/stream-sweep.ts): every window of a test stream at a 40 ms
 // hop goes through the model once, with every exit's probabilities (mode 'all-exits'), and is kept in
 // out/stream-cache/. Replaying the cache through the detector's own EventRule scores any hop that is a multiple
-// of 50 ms and any decision settings, with the calibrated early exits (each window's exit found from its cached
-// exit records with the runtime's exit rule) or every window to the last exit, without running the model again.
+// of 40 ms (stage 0's time stride, so the detector shares stage 0 between windows) and any decision settings,
+// with the calibrated early exits (each window's exit found from its cached exit records with the runtime's exit
+// rule) or every window to the last exit, without running the model again.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { FeatureStream } from '../src/stream/feature-stream';
 import { buildStreams, RATE, score, type Score, type ScoredEvent, type TestStream, type TestStreams } from './stream-data';
 
 /** The cache's hop, in frames of the front end (10 ms): every swept hop is a multiple of it. */
-const BASE_HOP_FRAMES = 5;
+const BASE_HOP_FRAMES = 4;
 
 /** Per window, per exit: the probabilities, then normalised entropy and max probability. */
 export interface WindowCache {

@@ -54,7 +54,7 @@ function onWindow(w: WindowOutcome): void {
   const heard = lastDetection ? `; last: “${friendly(lastDetection.label)}” at ${lastDetection.time.toFixed(1)} s (E${lastDetection.exit + 1})` : '';
   $.micStatus.textContent =
     `Listening: ${st.windows} windows in ${st.audioSeconds.toFixed(0)} s, exits ${st.exits.join('/')}, ${st.gated} below the ` +
-    `${GATE_DB} dBFS gate, ${st.dropped} dropped${heard}`;
+    `${GATE_DB} dBFS gate, ${st.dropped} dropped${st.sharedStage0.on ? ', stage 0 shared between windows' : ''}${heard}`;
   tally.windows++;
   const n = state.topo.exitAfter.length;
   const item = h('span', { class: 'tl-win', testid: 'timeline-window', attrs: { 'data-time': w.time.toFixed(2) } });
@@ -153,7 +153,7 @@ export async function toggleMic(): Promise<void> {
           detector = null;
         }
         detectorModel = model;
-        detector ??= createDetector(model, { sampleRate, hopMs: 100, energyGateDb: GATE_DB, exit: exitOptions(), onWindow, onDetection });
+        detector ??= createDetector(model, { sampleRate, energyGateDb: GATE_DB, exit: exitOptions(), onWindow, onDetection });
         detector.push(block).catch((e: unknown) => {
           if (!(isBeenetError(e) && e.code === 'DISPOSED')) showInputError(`Listening failed: ${errorText(e)}`);
         });

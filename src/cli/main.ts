@@ -14,7 +14,7 @@ import { describeModel } from './describe';
 const USAGE = `Usage:
   beenet classify <model.bee> <clip.wav...> [--threshold T | --thresholds a,b,c] [--criterion entropy|maxprob]
                   [--mode readback|gpu|all-exits] [--backend auto|webgpu|wasm|cpu] [--json]
-  beenet listen <model.bee> <long.wav> [--hop-ms 160] [--probability 0.3] [--min-windows 3] [--smoothing 5]
+  beenet listen <model.bee> <long.wav> [--hop-ms 120] [--probability 0.3] [--min-windows 4] [--smoothing 6]
                   [--refractory-ms 1500] [--no-confirm] [--energy-gate-db dB] [--backend ...] [--json]
                   keyword events with their times (defaults shown: DETECTOR_DEFAULTS)
   beenet info <model.bee> [--json]`;

@@ -13,13 +13,13 @@ import { FeatureStream } from './feature-stream';
 export interface DetectorOptions {
   /** Rate of the chunks pushed (Hz). */
   sampleRate: number;
-  /** Hop between windows in ms (rounded to whole frames; default 150). */
+  /** Hop between windows in ms (rounded to whole frames; default 120). */
   hopMs?: number;
-  /** Windows averaged for the posterior (default 5). */
+  /** Windows averaged for the posterior (default 6). */
   smoothing?: number;
   /** Smoothed probability a keyword needs, as the leading class, for an event (default 0.3). */
   probabilityThreshold?: number;
-  /** Consecutive windows whose smoothed posterior must pass the threshold for the same keyword (default 3). */
+  /** Consecutive windows whose smoothed posterior must pass the threshold for the same keyword (default 4). */
   minWindows?: number;
   /** After an event, no other for this long (ms, default 1500). */
   refractoryMs?: number;
@@ -42,8 +42,8 @@ export interface DetectorOptions {
   /**
    * Compute stage 0 (the stem and first block, which every window runs) once per row of the stream and share it
    * between overlapping windows, where the backend and the hop allow: the WASM backend, a hop that is a multiple
-   * of stage 0's time stride (4 frames, 40 ms, for the shipped models). The same results with less work
-   * (default true; `stats().sharedStage0` says whether it is on, and why not).
+   * of stage 0's time stride (4 frames, 40 ms, for the shipped models; the default 120 ms is one). The same
+   * results with less work (default true; `stats().sharedStage0` says whether it is on, and why not).
    */
   shareStage0?: boolean;
   signal?: AbortSignal;
@@ -110,15 +110,15 @@ export interface DecisionOptions {
 
 /**
  * The detector's defaults, chosen with `npm run bench:stream-sweep` on long streams of real recordings (seed 1,
- * checked on seed 2; docs/benchmarks.md): a keyword leading for 3 windows in a row (450 ms) rejects the short
- * bursts noise gives, so a low threshold keeps detection at the model's ceiling; a 150 ms hop costs a third less
- * than 100 ms at the same detection rate.
+ * checked on seed 2; docs/benchmarks.md) among hops that are multiples of 40 ms, so that windows share stage 0:
+ * a keyword leading for 4 windows in a row (480 ms) rejects the short bursts noise gives, so a low threshold
+ * keeps detection at the model's ceiling, with the fewest false alarms on speech of the points that keep 90 %.
  */
 export const DETECTOR_DEFAULTS: Readonly<DecisionOptions & { hopMs: number }> = Object.freeze({
-  hopMs: 150,
-  smoothing: 5,
+  hopMs: 120,
+  smoothing: 6,
   probabilityThreshold: 0.3,
-  minWindows: 3,
+  minWindows: 4,
   refractoryMs: 1500,
   ignore: Object.freeze(['_silence_', '_unknown_']),
   confirm: true,
