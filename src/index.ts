@@ -18,4 +18,7 @@ export { audioToFeatures, DEFAULT_FRONTEND, MICROFRONTEND_16K } from './audio/fr
 export { createDetector, KeywordDetector } from './stream/detector';
 export type { Detection, DetectorOptions, DetectorStats, WindowOutcome } from './stream/detector';
 export { FeatureStream } from './stream/feature-stream';
+export { listenToMediaStream, mediaStreamTapSupported, tapMediaStream } from './stream/media-stream';
+export type { MediaStreamListener, MediaStreamTap, TapOptions } from './stream/media-stream';
+export { registerTapProcessor } from './stream/tap-processor';
 export type { AdapterSummary } from './gpu/device';

@@ -1,5 +1,6 @@
-// Microphone capture: getUserMedia -> AudioWorklet -> blocks of samples, handed on as they arrive (the streaming
-// detector does the windowing, the energy gate and the smoothing).
+// Microphone capture: getUserMedia -> the library's AudioWorklet tap (tapMediaStream) -> blocks of samples, handed
+// on as they arrive (the streaming detector does the windowing, the energy gate and the smoothing).
+import { tapMediaStream, type MediaStreamTap } from '../../src/index';
 import processorUrl from './mic-processor?worker&url';
 
 export interface MicOptions {
@@ -11,7 +12,7 @@ export interface MicOptions {
 export class Microphone {
   private ctx: AudioContext | null = null;
   private stream: MediaStream | null = null;
-  private node: AudioWorkletNode | null = null;
+  private tap: MediaStreamTap | null = null;
 
   get running(): boolean {
     return this.ctx !== null;
@@ -33,17 +34,13 @@ export class Microphone {
       stream = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: false, noiseSuppression: false, autoGainControl: false },
       });
-      await ctx.audioWorklet.addModule(processorUrl);
-      const source = ctx.createMediaStreamSource(stream);
-      const node = new AudioWorkletNode(ctx, 'beenet-mic-tap', { numberOfOutputs: 0 });
-      node.port.onmessage = (ev: MessageEvent<Float32Array>) => {
-        o.onBlock(ev.data, ctx.sampleRate);
-        o.onLevel(levelDb(ev.data));
-      };
-      source.connect(node);
+      const tap = await tapMediaStream(ctx, stream, (block) => {
+        o.onBlock(block, ctx.sampleRate);
+        o.onLevel(levelDb(block));
+      }, { processorUrl });
       this.ctx = ctx;
       this.stream = stream;
-      this.node = node;
+      this.tap = tap;
     } catch (e) {
       stream?.getTracks().forEach((t) => t.stop());
       await ctx.close();
@@ -57,8 +54,8 @@ export class Microphone {
   }
 
   stop(): void {
-    this.node?.disconnect();
-    this.node = null;
+    this.tap?.stop();
+    this.tap = null;
     this.stream?.getTracks().forEach((t) => t.stop());
     this.stream = null;
     void this.ctx?.close();

@@ -327,6 +327,20 @@ export class KeywordDetector {
     return run;
   }
 
+  /**
+   * Feeds every chunk of `source` in order (any iterable or async iterable of Float32Array chunks: a Node
+   * Readable in object mode, an async generator over a socket or a file) and resolves with all the events once
+   * it ends. Ends early, with the events so far, when the detector is stopped; a bad chunk rejects.
+   */
+  async consume(source: AsyncIterable<Float32Array> | Iterable<Float32Array>): Promise<Detection[]> {
+    const events: Detection[] = [];
+    for await (const chunk of source) {
+      if (this.stopped) break;
+      events.push(...(await this.push(chunk)));
+    }
+    return events;
+  }
+
   /** Queues the window ending at frame `end` (or, below the energy gate, records it as silence). */
   private takeWindow(end: number): void {
     const t0 = performance.now();

@@ -2,6 +2,7 @@
 // and through the resampler), windows go through the model in order, events respect the threshold and the
 // refractory period, back-pressure drops are counted, and stop / AbortSignal end the stream.
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { audioToFeatures, DEFAULT_FRONTEND, MICROFRONTEND_16K } from '../../src/audio/frontend';
 import { getResampler } from '../../src/audio/resample';
@@ -200,6 +201,35 @@ describe('KeywordDetector', () => {
     // 17 windows in the first push (2 kept), 9 in the second (2 kept).
     expect(await flood(true)).toMatchObject({ windows: 26, dropped: 22, sharedStage0: { on: true } });
     expect(await flood(false)).toMatchObject({ windows: 26, dropped: 22 });
+    model.dispose();
+  });
+
+  it('consume() takes a Node Readable or an async generator of chunks, with the events push() gives', async () => {
+    const model = await (await createRuntime({ backend: 'cpu' })).load(new Uint8Array(readFileSync('models/kws-reactnet.bee')));
+    const stream = new Float32Array(16000 * 3);
+    stream.set(clip.samples, 12000);
+    const chunks = Array.from({ length: Math.ceil(stream.length / 1000) }, (_, i) => stream.slice(i * 1000, (i + 1) * 1000));
+    const options = { sampleRate: 16000, hopMs: 200, smoothing: 1, probabilityThreshold: 0, minWindows: 1, refractoryMs: 0, ignore: [] };
+    const pushed = createDetector(model, options);
+    const want = [];
+    for (const c of chunks) want.push(...(await pushed.push(c)));
+    expect(want.length).toBeGreaterThan(3);
+    expect(await createDetector(model, options).consume(Readable.from(chunks))).toEqual(want);
+    async function* generate() {
+      for (const c of chunks) yield c;
+    }
+    expect(await createDetector(model, options).consume(generate())).toEqual(want);
+    // A bad chunk rejects; a stopped detector ends the loop with what it found.
+    await expect(createDetector(model, options).consume([new Float32Array(10), new Uint8Array(4) as unknown as Float32Array])).rejects.toThrow(/Float32Array/);
+    const stopping = createDetector(model, options);
+    let n = 0;
+    const some = await stopping.consume((function* () {
+      for (const c of chunks) {
+        if (++n === 20) stopping.stop();
+        yield c;
+      }
+    })());
+    expect(some).toEqual(want.filter((e) => e.time <= 19 * 1000 / 16000 + 1e-9));
     model.dispose();
   });
 
