@@ -9,16 +9,16 @@
 // rounds interleaved, after checking that both give the same bits on the bench audio: the only fair comparison
 // on shared cores whose speed drifts between runs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import asc from 'assemblyscript/asc';
 import { cliArgs } from '../scripts/cli-args';
 import { MICROFRONTEND_16K, frameWriter } from '../src/audio/frontend';
 import { Microfrontend, type MicrofrontendConfig } from '../src/audio/microfrontend';
 import { ROOT, runInfo } from './env';
+import { compileAssemblyAt } from './wasm-at-revision';
 
 const args = cliArgs('npm run bench:frontend -- [--seconds 5] [--rounds 15] [--baseline REV] [--json]', {
   seconds: { type: 'number', default: 5, help: 'seconds of audio per round' },
@@ -74,16 +74,9 @@ function showAt(rev: string, path: string): string | null {
 }
 
 /** The spectral kernel (wasm/assembly/spectrum.ts) as it was at `rev`, compiled, as the generated module's text. */
-async function kernelAt(rev: string, dir: string): Promise<string> {
-  const tar = execFileSync('git', ['archive', rev, 'wasm'], { cwd: ROOT, maxBuffer: 1 << 26 });
-  execFileSync('tar', ['-x', '-C', dir], { input: tar });
-  const out = join(dir, 'spectrum.wasm');
-  const { error, stderr } = await asc.main(
-    [join(dir, 'wasm/assembly/spectrum.ts'), '--config', join(dir, 'wasm/asconfig.json'), '--target', 'release', '--outFile', out],
-    { stdout: process.stdout, stderr: process.stderr },
-  );
-  if (error) throw new Error(`compiling wasm/assembly/spectrum.ts at ${rev}: ${error.message}\n${stderr.toString()}`);
-  return `export const SPECTRUM_WASM_BASE64 = '${readFileSync(out).toString('base64')}';\n`;
+async function kernelAt(rev: string): Promise<string> {
+  const bytes = await compileAssemblyAt(rev, 'wasm/assembly/spectrum.ts');
+  return `export const SPECTRUM_WASM_BASE64 = '${Buffer.from(bytes).toString('base64')}';\n`;
 }
 
 /**
@@ -102,7 +95,7 @@ async function loadBaseline(rev: string): Promise<{ Microfrontend: new (c: Micro
   if (!sources.has('microfrontend.ts')) throw new Error(`no src/audio/microfrontend.ts at ${rev}`);
   if (sources.has('spectrum-wasm.ts') && showAt(rev, 'wasm/assembly/spectrum.ts') !== null) {
     mkdirSync(join(dir, 'generated'));
-    writeFileSync(join(dir, 'generated', 'spectrum-kernel.ts'), await kernelAt(rev, dir));
+    writeFileSync(join(dir, 'generated', 'spectrum-kernel.ts'), await kernelAt(rev));
     local.add('generated/spectrum-kernel');
   }
   for (const f of sources.keys()) local.add(f.replace(/\.ts$/, ''));

@@ -4,19 +4,17 @@
 //   npx tsx bench/wasm-ab.ts --baseline HEAD~1 [--model models/kws-reactnet.bee] [--rounds 15]
 // Both builds run under today's host code (src/wasm/layers.ts): a change to the transform block's layout shows
 // up as a mismatch, not as a timing. Writes bench/results/wasm-ab-<date>.json.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import asc from 'assemblyscript/asc';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { readBee } from '../src/format/bee';
 import { planModel } from '../src/plan/plan';
 import { prepareOp, tensorBytes, tensorInfo } from '../src/wasm/layers';
 import { compileKernelsSync, WasmKernels } from '../src/wasm/module';
 import { cliArgs } from '../scripts/cli-args';
+import { ROOT } from './env';
+import { compileAssemblyAt } from './wasm-at-revision';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = cliArgs('npx tsx bench/wasm-ab.ts --baseline REV [--model models/kws-reactnet.bee] [--rounds 15]', {
   baseline: { type: 'string', help: 'git revision whose wasm/assembly is the baseline (required)' },
   model: { type: 'string', default: 'models/kws-reactnet.bee', help: 'whose layers are timed' },
@@ -26,20 +24,7 @@ const args = cliArgs('npx tsx bench/wasm-ab.ts --baseline REV [--model models/kw
 
 /** The kernels module as wasm/assembly was at `rev`, compiled with that revision's asconfig. */
 async function baselineModule(rev: string): Promise<WebAssembly.Module> {
-  const dir = mkdtempSync(join(tmpdir(), 'beenet-wasm-ab-'));
-  try {
-    const tar = execFileSync('git', ['archive', rev, 'wasm'], { cwd: ROOT, maxBuffer: 1 << 26 });
-    execFileSync('tar', ['-x', '-C', dir], { input: tar });
-    const out = join(dir, 'kernels.wasm');
-    const { error, stderr } = await asc.main(
-      [join(dir, 'wasm/assembly/index.ts'), '--config', join(dir, 'wasm/asconfig.json'), '--target', 'release', '--outFile', out],
-      { stdout: process.stdout, stderr: process.stderr },
-    );
-    if (error) throw new Error(`compiling wasm/assembly at ${rev}: ${error.message}\n${stderr.toString()}`);
-    return new WebAssembly.Module(readFileSync(out));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return new WebAssembly.Module(await compileAssemblyAt(rev, 'wasm/assembly/index.ts'));
 }
 
 /** Deterministic inputs: every layer of both builds reads the same values. */

@@ -186,21 +186,9 @@ export class BeenetModel {
       return Promise.reject(e);
     }
     const { features, featuresMs } = this.stack(prepared);
-    const resolved = policy;
-    this.counters.pending++;
-    const run = this.queue.then(async () => {
-      try {
-        this.counters.pending--;
-        if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
-        throwIfAborted(resolved.signal, 'classify');
-        const size = this.plan.inputElements;
-        const load: BatchLoader = (ex, start, count) => ex.setInput(features.subarray(start * size, (start + count) * size), count);
-        return await this.runWithRecovery(load, inputs.length, resolved, featuresMs);
-      } finally {
-        this.recycle(features);
-      }
-    });
-    this.queue = run.catch(() => undefined);
+    const size = this.plan.inputElements;
+    const load: BatchLoader = (ex, start, count) => ex.setInput(features.subarray(start * size, (start + count) * size), count);
+    const run = this.enqueue(load, inputs.length, policy, featuresMs, () => this.recycle(features));
     return run.then((results) => {
       prepared.forEach((p, i) => {
         if (p.window) results[i].window = p.window;
@@ -231,16 +219,25 @@ export class BeenetModel {
     } catch (e) {
       return Promise.reject(e);
     }
+    const load: BatchLoader = (ex, start, count) => {
+      if (!ex.setTrunkOutput) throw new BeenetError('UNSUPPORTED', `the ${ex.kind} backend takes no stream prefix`);
+      return ex.setTrunkOutput(windows.slice(start, start + count), count);
+    };
+    return this.enqueue(load, windows.length, policy, new Array<number>(windows.length).fill(0));
+  }
+
+  /** Queues a call behind the model's others (never interleaved); `done` runs once it has finished, either way. */
+  private enqueue(load: BatchLoader, n: number, policy: ResolvedPolicy, featuresMs: number[], done?: () => void): Promise<ClassifyResult[]> {
     this.counters.pending++;
     const run = this.queue.then(async () => {
-      this.counters.pending--;
-      if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
-      throwIfAborted(policy.signal, 'classify');
-      const load: BatchLoader = (ex, start, count) => {
-        if (!ex.setTrunkOutput) throw new BeenetError('UNSUPPORTED', `the ${ex.kind} backend takes no stream prefix`);
-        return ex.setTrunkOutput(windows.slice(start, start + count), count);
-      };
-      return this.runWithRecovery(load, windows.length, policy, new Array<number>(windows.length).fill(0));
+      try {
+        this.counters.pending--;
+        if (this.disposed) throw new BeenetError('DISPOSED', 'the model was disposed while the call was queued');
+        throwIfAborted(policy.signal, 'classify');
+        return await this.runWithRecovery(load, n, policy, featuresMs);
+      } finally {
+        done?.();
+      }
     });
     this.queue = run.catch(() => undefined);
     return run;
